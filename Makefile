@@ -1,0 +1,24 @@
+.PHONY: demo test lint bench deps test-deps
+
+PY := .venv/bin/python
+
+deps:
+	@scripts/bootstrap-venv requirements.txt
+
+test-deps:
+	@scripts/bootstrap-venv requirements-dev.txt
+	@scripts/ensure-chromium
+
+## Start web + worker + scheduler + the local LINE platform with demo data.
+demo: deps
+	$(PY) -m demo
+
+## Run the test suite (SQLite + embedded Redis unless DATABASE_URL / REDIS_URL say otherwise).
+test: test-deps
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: test-deps
+	.venv/bin/ruff check .
+
+bench: test-deps
+	$(PY) -m bench

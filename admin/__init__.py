@@ -1,0 +1,1 @@
+"""The marketer console: Flask-Admin views, console users, roles and sign-in."""

@@ -1,0 +1,101 @@
+"""The console's menu: one declarative view per domain table."""
+
+from flask_admin import Admin
+
+from admin.models import ConsoleUser, Role
+from admin.system import SystemView
+from admin.views import AdminOnlyModelView, SecureIndexView, SecureModelView
+from bot.models import WebhookEvent
+from campaigns.models import Delivery
+from catalog.models import Product, Stock
+from core.extensions import db
+from coupons.models import CouponDefinition, IssuedCoupon
+from members.models import Member
+from pos.models import Purchase, Register, Store
+
+
+class MemberView(SecureModelView):
+    can_create = False
+    can_delete = False
+    column_list = ("member_number", "display_name", "membership", "rank", "follow_status",
+                   "points_balance", "joined_at")
+    column_searchable_list = ("member_number", "display_name", "email")
+    column_filters = ("membership", "rank", "follow_status", "joined_at")
+    column_exclude_list = ("card_secret",)
+    column_details_exclude_list = ("card_secret",)
+    form_columns = ("display_name",)
+
+
+class ProductView(SecureModelView):
+    column_list = ("sku", "jan", "name", "category", "price", "warranty_months", "active")
+    column_searchable_list = ("sku", "jan", "name")
+    column_filters = ("category", "active")
+
+
+class StockView(SecureModelView):
+    column_list = ("store", "product", "quantity", "updated_at")
+
+
+class CouponDefinitionView(SecureModelView):
+    column_list = ("code", "name", "purpose", "discount_type", "discount_value", "valid_days",
+                   "active")
+    column_searchable_list = ("code", "name")
+
+
+class IssuedCouponView(SecureModelView):
+    can_create = can_edit = can_delete = False
+    column_list = ("code", "definition", "member_id", "issued_at", "expires_at", "redeemed_at")
+    column_searchable_list = ("code",)
+
+
+class PurchaseView(SecureModelView):
+    can_create = can_edit = can_delete = False
+    column_list = ("channel", "store", "receipt_number", "member_id", "purchased_at", "total",
+                   "status")
+    column_filters = ("channel", "status", "purchased_at")
+
+
+class ReadOnlyLedgerView(SecureModelView):
+    can_create = can_edit = can_delete = False
+
+
+class StoreView(AdminOnlyModelView):
+    column_list = ("code", "name", "kind", "accepts_static_code")
+
+
+class RegisterView(AdminOnlyModelView):
+    column_list = ("store", "code", "name", "api_key_prefix", "api_key_created_at",
+                   "api_key_revoked_at")
+    form_columns = ("store", "code", "name")
+
+
+class ConsoleUserView(AdminOnlyModelView):
+    column_list = ("email", "role", "active", "last_login_at")
+    form_columns = ("email", "role", "active")
+    can_create = False  # passwords are set through `flask users create`
+
+
+def build_console() -> Admin:
+    console = Admin(name="LINE会員コンソール", url="/admin",
+                    index_view=SecureIndexView(url="/admin"))
+    session = db  # Flask-Admin 2 takes the extension, not its session
+    console.add_view(MemberView(Member, session, name="会員", category="会員"))
+    console.add_view(ProductView(Product, session, name="商品", category="商品"))
+    console.add_view(StockView(Stock, session, name="在庫", category="商品"))
+    console.add_view(CouponDefinitionView(CouponDefinition, session, name="クーポン定義",
+                                          category="クーポン"))
+    console.add_view(IssuedCouponView(IssuedCoupon, session, name="発行済みクーポン",
+                                      category="クーポン"))
+    console.add_view(PurchaseView(Purchase, session, name="購買", category="購買"))
+    console.add_view(ReadOnlyLedgerView(Delivery, session, name="配信台帳", category="配信"))
+    console.add_view(ReadOnlyLedgerView(WebhookEvent, session, name="Webhookイベント",
+                                        category="配信", endpoint="webhookevent"))
+    console.add_view(StoreView(Store, session, name="店舗", category="設定"))
+    console.add_view(RegisterView(Register, session, name="レジ", category="設定"))
+    console.add_view(ConsoleUserView(ConsoleUser, session, name="コンソールユーザー",
+                                     category="設定"))
+    console.add_view(SystemView(name="システム", category="設定", endpoint="system"))
+    return console
+
+
+__all__ = ["build_console", "Role"]

@@ -1,0 +1,30 @@
+"""Console page 'システム': queues, workers and a round trip through the worker."""
+
+from flask import flash, redirect, url_for
+from flask_admin import BaseView, expose
+from rq import Queue, Worker
+
+from admin.models import Role
+from admin.views import SecureIndexView
+from core import jobs, maintenance
+
+
+class SystemView(BaseView):
+    roles = (Role.ADMIN,)
+    is_accessible = SecureIndexView.is_accessible
+    inaccessible_callback = SecureIndexView.inaccessible_callback
+
+    @expose("/")
+    def index(self):
+        connection = jobs.connection()
+        queues = [(name, Queue(name, connection=connection).count) for name in jobs.QUEUES]
+        last = connection.get(maintenance.HEARTBEAT_KEY)
+        return self.render("admin/system.html", queues=queues,
+                           workers=Worker.all(connection=connection),
+                           heartbeat=last.decode() if last else None)
+
+    @expose("/ping-worker", methods=["POST"])
+    def ping_worker(self):
+        job = maintenance.record_worker_heartbeat.enqueue()
+        flash(f"ワーカーにジョブ {job.id} を送りました。数秒後に再読み込みしてください。")
+        return redirect(url_for(".index"))

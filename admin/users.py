@@ -1,0 +1,46 @@
+"""Console user service: create, authenticate, look up."""
+
+from sqlalchemy import func, select
+
+from admin.models import ConsoleUser, Role
+from core.clock import utcnow
+from core.extensions import db
+
+MIN_PASSWORD_LENGTH = 12
+
+
+class ConsoleUserError(ValueError):
+    pass
+
+
+def create(*, email: str, password: str, role: Role, store_id: int | None = None) -> ConsoleUser:
+    """Create a console user; the caller commits."""
+    email = email.strip().lower()
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ConsoleUserError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if get_by_email(email=email):
+        raise ConsoleUserError(f"{email} already exists")
+    user = ConsoleUser(email=email, role=Role(role), store_id=store_id)
+    user.set_password(password)
+    db.session.add(user)
+    return user
+
+
+def get_by_email(*, email: str) -> ConsoleUser | None:
+    stmt = select(ConsoleUser).where(func.lower(ConsoleUser.email) == email.strip().lower())
+    return db.session.scalar(stmt)
+
+
+def get_active(*, user_id: int) -> ConsoleUser | None:
+    user = db.session.get(ConsoleUser, user_id)
+    return user if user and user.active else None
+
+
+def authenticate(*, email: str, password: str) -> ConsoleUser | None:
+    """The user if the password matches and the account is active; records the sign-in."""
+    user = get_by_email(email=email)
+    if not user or not user.active or not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user

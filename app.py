@@ -1,0 +1,81 @@
+"""Application factory: create_app() is a short list of named steps."""
+
+import logging
+
+from flask import Flask
+
+from core.extensions import babel, csrf, db, login_manager, migrate
+from core.settings import INSTANCE_DIR, Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_mapping(settings.flask_config())
+    configure_logging(app)
+    register_models()
+    register_extensions(app)
+    register_blueprints(app)
+    register_console(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def register_models() -> None:
+    # Importing every model module gives Alembic and relationships the whole schema.
+    import admin.models  # noqa: F401
+    import bot.models  # noqa: F401
+    import campaigns.models  # noqa: F401
+    import catalog.models  # noqa: F401
+    import coupons.models  # noqa: F401
+    import members.models  # noqa: F401
+    import pos.models  # noqa: F401
+
+
+def register_extensions(app: Flask) -> None:
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "ログインしてください。"
+    csrf.init_app(app)
+    # The console speaks Japanese and shows business time.
+    babel.init_app(app, default_locale="ja",
+                   default_timezone=app.config["SETTINGS"].business_timezone)
+    from core import sqlite
+
+    sqlite.enable_wal_on_connect(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from admin.auth import bp as auth_bp
+    from core.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(auth_bp)
+
+
+def register_console(app: Flask) -> None:
+    from admin.console import build_console
+    from admin.views import require_sign_in_for_console
+
+    require_sign_in_for_console(app)
+    build_console().init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from admin.cli import users_cli
+    from core.cli import scheduler_command, worker_command
+    from demo.seed import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(scheduler_command)

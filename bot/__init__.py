@@ -1,0 +1,1 @@
+"""The LINE bot: webhook, event handlers, chat commands and message builders."""

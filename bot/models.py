@@ -1,0 +1,27 @@
+"""The webhook event ledger: every event LINE sent, saved once before it is acted on."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.clock import utcnow
+from core.extensions import db
+from core.types import UTCDateTime
+
+
+class WebhookEvent(db.Model):
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    webhook_event_id: Mapped[str] = mapped_column(String(32), unique=True)
+    event_type: Mapped[str] = mapped_column(String(32))
+    line_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    is_redelivery: Mapped[bool] = mapped_column(default=False)
+    payload: Mapped[dict] = mapped_column(JSON)
+    event_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # pending -> done | ignored | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(500))

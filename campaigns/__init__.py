@@ -1,0 +1,1 @@
+"""Campaigns: flows, broadcasts and the message delivery ledger."""

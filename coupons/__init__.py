@@ -1,0 +1,1 @@
+"""Coupons: definitions marketers configure and single-use coupons issued to members."""

@@ -1,0 +1,57 @@
+"""Coupon tables. Only coupons.service writes them."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.clock import utcnow
+from core.extensions import db
+from core.types import UTCDateTime, str_enum
+
+
+class DiscountType(enum.StrEnum):
+    AMOUNT = "amount"  # yen off
+    PERCENT = "percent"
+
+
+class CouponDefinition(db.Model):
+    __tablename__ = "coupon_definitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. WELCOME
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(32), default="general")  # welcome, f2, winback...
+    discount_type: Mapped[DiscountType] = mapped_column(str_enum(DiscountType, "discount_type"))
+    discount_value: Mapped[int]
+    minimum_spend: Mapped[int] = mapped_column(default=0)
+    valid_days: Mapped[int] = mapped_column(default=30)  # from issue
+    # Whether a returned purchase gives the coupon back.
+    reinstate_on_return: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class IssuedCoupon(db.Model):
+    """One coupon in one member's hands; redeemed at most once."""
+
+    __tablename__ = "issued_coupons"
+    __table_args__ = (Index("ix_issued_coupons_member", "member_id", "redeemed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("coupon_definitions.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # what the register scans
+    # Makes each grant happen once, e.g. "welcome:member:7".
+    issue_key: Mapped[str] = mapped_column(String(80), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    redeemed_purchase_id: Mapped[int | None] = mapped_column(ForeignKey("purchases.id"))
+
+    definition: Mapped[CouponDefinition] = relationship()

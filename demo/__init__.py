@@ -1,0 +1,1 @@
+"""`make demo`: the whole product on embedded defaults, with demo data."""

@@ -1,0 +1,1 @@
+"""Members: LINE friends as light members, full-member profiles, consents and the points ledger."""

@@ -1,0 +1,1 @@
+"""Point of sale: stores, registers and purchases (store receipts and online orders)."""
