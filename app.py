@@ -32,7 +32,9 @@ def register_models() -> None:
     import bot.models  # noqa: F401
     import campaigns.models  # noqa: F401
     import catalog.models  # noqa: F401
+    import core.events  # noqa: F401
     import coupons.models  # noqa: F401
+    import members.cards  # noqa: F401
     import members.models  # noqa: F401
     import pos.models  # noqa: F401
 
