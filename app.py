@@ -30,6 +30,8 @@ def register_models() -> None:
     # Importing every model module gives Alembic and relationships the whole schema.
     import admin.models  # noqa: F401
     import bot.models  # noqa: F401
+    import bot.richmenu  # noqa: F401
+    import bot.texts  # noqa: F401
     import campaigns.models  # noqa: F401
     import catalog.models  # noqa: F401
     import core.events  # noqa: F401
@@ -58,10 +60,22 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from admin.auth import bp as auth_bp
+    from bot.webhook import bp as bot_bp
     from core.health import bp as health_bp
+    from coupons.views import bp as coupons_bp
+    from members.views import bp as members_bp
+    from pos.api import bp as pos_api_bp
+    from pos.cashier import bp as cashier_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(bot_bp)
+    csrf.exempt(bot_bp)  # LINE signs its webhooks; there is no browser session to forge
+    app.register_blueprint(members_bp)
+    app.register_blueprint(coupons_bp)
+    app.register_blueprint(pos_api_bp)
+    csrf.exempt(pos_api_bp)  # register API keys, not cookies, authenticate it
+    app.register_blueprint(cashier_bp)
 
 
 def register_console(app: Flask) -> None:
@@ -74,10 +88,16 @@ def register_console(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from admin.cli import users_cli
+    from bot.richmenu import richmenu_cli
+    from catalog.cli import catalog_cli
     from core.cli import scheduler_command, worker_command
     from demo.seed import demo_cli
+    from pos.cli import pos_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(richmenu_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(pos_cli)
+    app.cli.add_command(catalog_cli)

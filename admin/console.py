@@ -6,11 +6,14 @@ from admin.models import ConsoleUser, Role
 from admin.system import SystemView
 from admin.views import AdminOnlyModelView, SecureIndexView, SecureModelView
 from bot.models import WebhookEvent
+from bot.template_admin import MessageTemplateView
 from campaigns.models import Delivery
+from catalog.admin import CatalogImportView, StockView
 from catalog.models import Product, Stock
 from core.extensions import db
 from coupons.models import CouponDefinition, IssuedCoupon
-from members.models import Member
+from members.models import LoyaltySettings, Member
+from pos.admin import LoyaltySettingsView, OnlineOrderImportView, RegisterKeysView
 from pos.models import Purchase, Register, Store
 
 
@@ -30,10 +33,6 @@ class ProductView(SecureModelView):
     column_list = ("sku", "jan", "name", "category", "price", "warranty_months", "active")
     column_searchable_list = ("sku", "jan", "name")
     column_filters = ("category", "active")
-
-
-class StockView(SecureModelView):
-    column_list = ("store", "product", "quantity", "updated_at")
 
 
 class CouponDefinitionView(SecureModelView):
@@ -82,18 +81,27 @@ def build_console() -> Admin:
     console.add_view(MemberView(Member, session, name="会員", category="会員"))
     console.add_view(ProductView(Product, session, name="商品", category="商品"))
     console.add_view(StockView(Stock, session, name="在庫", category="商品"))
+    console.add_view(CatalogImportView(name="CSV取り込み", category="商品",
+                                       endpoint="catalogimport"))
     console.add_view(CouponDefinitionView(CouponDefinition, session, name="クーポン定義",
                                           category="クーポン"))
     console.add_view(IssuedCouponView(IssuedCoupon, session, name="発行済みクーポン",
                                       category="クーポン"))
     console.add_view(PurchaseView(Purchase, session, name="購買", category="購買"))
+    console.add_view(OnlineOrderImportView(name="オンライン注文取り込み", category="購買",
+                                           endpoint="onlineorders"))
+    console.add_view(LoyaltySettingsView(LoyaltySettings, session, name="ポイント・ランク設定",
+                                         category="会員"))
     console.add_view(ReadOnlyLedgerView(Delivery, session, name="配信台帳", category="配信"))
     console.add_view(ReadOnlyLedgerView(WebhookEvent, session, name="Webhookイベント",
                                         category="配信", endpoint="webhookevent"))
     console.add_view(StoreView(Store, session, name="店舗", category="設定"))
     console.add_view(RegisterView(Register, session, name="レジ", category="設定"))
+    console.add_view(RegisterKeysView(name="レジAPIキー", category="設定", endpoint="registerkeys"))
     console.add_view(ConsoleUserView(ConsoleUser, session, name="コンソールユーザー",
                                      category="設定"))
+    console.add_view(MessageTemplateView(name="メッセージ文面", category="配信",
+                                         endpoint="message_templates"))
     console.add_view(SystemView(name="システム", category="設定", endpoint="system"))
     return console
 

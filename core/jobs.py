@@ -54,8 +54,15 @@ def job(queue_name: str, timeout: int = DEFAULT_TIMEOUT):
         def enqueue_in(delay, *args, **options):
             return queue(queue_name).enqueue_in(delay, run, *args, job_timeout=timeout, **options)
 
+        def enqueue_many(arg_tuples, **options):
+            """One Redis round trip for many jobs (e.g. every event of a webhook request)."""
+            datas = [Queue.prepare_data(run, args=args, timeout=timeout, **options)
+                     for args in arg_tuples]
+            return queue(queue_name).enqueue_many(datas) if datas else []
+
         run.enqueue = enqueue
         run.enqueue_in = enqueue_in
+        run.enqueue_many = enqueue_many
         run.queue_name = queue_name
         return run
 

@@ -28,6 +28,10 @@ def main() -> int:
     children = start_children(env)
     try:
         wait_until_up(f"http://127.0.0.1:{WEB_PORT}/healthz")
+        if HAS_LINESIM:
+            # linesim keeps its state in memory: the rich menus are created on every start.
+            wait_until_up(f"http://127.0.0.1:{LINESIM_PORT}/_sim/config")
+            run_once(["flask", "richmenu", "setup"], env)
         print_urls()
         return supervise(children)
     finally:
@@ -92,7 +96,7 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
                     return
         except OSError:
             time.sleep(0.3)
-    raise SystemExit(f"the web process did not answer {url} within {seconds:.0f}s")
+    raise SystemExit(f"{url} did not answer within {seconds:.0f}s")
 
 
 def print_urls() -> None:

@@ -59,6 +59,7 @@ def seed():
                        discount_type=kind, discount_value=value, minimum_spend=minimum,
                        valid_days=days)
     _ensure_demo_admin()
+    _ensure_demo_cashier(stores["SHIBUYA"])
     db.session.commit()
     click.echo("demo data ready")
 
@@ -81,3 +82,10 @@ def _ensure_demo_admin():
     if users.get_by_email(email="admin@example.com") is None:
         users.create(email="admin@example.com", password=os.environ["CONSOLE_PASSWORD"],
                      role=Role.ADMIN)
+
+
+def _ensure_demo_cashier(store):
+    # The register page (/pos/) of 渋谷店; its API key comes from `flask pos issue-key`.
+    if users.get_by_email(email="cashier@example.com") is None:
+        users.create(email="cashier@example.com", password=os.environ["CONSOLE_PASSWORD"],
+                     role=Role.CASHIER, store_id=store.id)

@@ -98,3 +98,22 @@ class PointEntry(db.Model):
     entry_key: Mapped[str] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow,
                                                  server_default=func.now())
+
+
+class LoyaltySettings(db.Model):
+    """Points rate, rank thresholds and multipliers; one row, edited in the console."""
+
+    __tablename__ = "loyalty_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    yen_per_point: Mapped[int] = mapped_column(default=100)  # 1 pt per this many yen paid
+    silver_threshold: Mapped[int] = mapped_column(default=30_000)  # rolling 12-month spend
+    gold_threshold: Mapped[int] = mapped_column(default=100_000)
+    # Percent of base points per rank (integers: no float rounding surprises).
+    regular_multiplier_pct: Mapped[int] = mapped_column(default=100)
+    silver_multiplier_pct: Mapped[int] = mapped_column(default=150)
+    gold_multiplier_pct: Mapped[int] = mapped_column(default=200)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __str__(self) -> str:
+        return "ポイント・ランク設定"

@@ -80,6 +80,7 @@ class Purchase(db.Model):
     purchased_at: Mapped[datetime] = mapped_column(UTCDateTime)
     total: Mapped[int]  # yen
     payment_method: Mapped[str | None] = mapped_column(String(32))
+    coupon_discount: Mapped[int] = mapped_column(default=0, server_default="0")  # yen, coupons
     status: Mapped[PurchaseStatus] = mapped_column(str_enum(PurchaseStatus, "purchase_status"),
                                                    default=PurchaseStatus.COMPLETED)
     # Hash of the request that created it: a resend with another body is a conflict.

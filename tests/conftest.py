@@ -18,8 +18,9 @@ from core import clock
 from core.extensions import db as _db
 from core.settings import ROOT, Settings
 from tests import factories
+from tests.support.linesim_server import free_port, start_linesim
 
-pytest_plugins = ["tests.support.live"]
+pytest_plugins = ["tests.support.live", "tests.support.chat", "tests.support.browser"]
 
 LINE_CHANNEL_SECRET = "test-channel-secret-0123456789ab"
 LINE_CHANNEL_ACCESS_TOKEN = "test-channel-access-token"
@@ -44,15 +45,28 @@ def redis_url(test_dir):
 
 
 @pytest.fixture(scope="session")
-def settings(test_dir, redis_url):
+def linesim_process():
+    """The local LINE platform, as a separate process the product reaches over HTTP."""
+    with start_linesim(channel_secret=LINE_CHANNEL_SECRET,
+                       channel_token=LINE_CHANNEL_ACCESS_TOKEN) as process:
+        yield process
+
+
+@pytest.fixture(scope="session")
+def live_port():
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def settings(test_dir, redis_url, linesim_process, live_port):
     return Settings(
         env="test",
         database_url=os.environ.get("DATABASE_URL") or f"sqlite:///{test_dir / 'test.db'}",
         redis_url=redis_url,
         line_channel_secret=LINE_CHANNEL_SECRET,
         line_channel_access_token=LINE_CHANNEL_ACCESS_TOKEN,
-        line_api_base_url=os.environ.get("TEST_LINE_API_BASE_URL", "http://127.0.0.1:9"),
-        public_base_url="http://127.0.0.1:5999",
+        line_api_base_url=linesim_process.base_url,
+        public_base_url=f"http://127.0.0.1:{live_port}",
         secret_key="test-secret-key-" + "x" * 32,
     )
 

@@ -9,6 +9,7 @@ from admin import users
 from admin.models import Role
 from catalog.models import Product
 from members.models import Member
+from members.numbers import new_member_number
 from pos.models import Register, Store
 
 PASSWORD = "correct horse battery staple"
@@ -53,6 +54,6 @@ class Factories:
 
     def member(self, **kwargs):
         n = next(_seq)
-        defaults = {"line_user_id": f"U{n:032x}", "member_number": f"{2900000000000 + n}",
+        defaults = {"line_user_id": f"U{n:032x}", "member_number": new_member_number(),
                     "display_name": f"会員{n}", "card_secret": pyotp.random_base32()}
         return self._save(Member(**{**defaults, **kwargs}))

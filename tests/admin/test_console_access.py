@@ -124,3 +124,18 @@ def test_system_page_sends_a_job_from_the_web_process_to_the_worker_queue(client
 def test_system_page_is_for_admins_only(client, login):
     login(role="marketer")
     assert client.get("/admin/system/").status_code == 403
+
+
+def test_marketers_edit_a_message_text_and_can_return_it_to_the_default(client, login, session):
+    from bot.texts import DEFAULTS, render
+
+    login(role="marketer")
+    page = client.get("/admin/message_templates/")
+    assert DEFAULTS["help"] in page.get_data(as_text=True)
+    token = csrf_token_from(page.get_data(as_text=True))
+
+    client.post("/admin/message_templates/help", data={"body": "ご用件は？", "csrf_token": token})
+    assert render("help") == "ご用件は？"
+
+    client.post("/admin/message_templates/help", data={"body": "", "csrf_token": token})
+    assert render("help") == DEFAULTS["help"]

@@ -1,18 +1,13 @@
 """The chat screen in real headless Chromium: a user befriends, types, and taps."""
 
 import json
-import os
 
 import pytest
 
 from tests.linesim.helpers import call_line
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
+# The `browser` fixture (tests/support/browser.py) is shared: one Playwright per test run.
+pytestmark = pytest.mark.browser
 
 FLEX_WITH_QUICK_REPLY = {
     "type": "flex",
@@ -34,15 +29,6 @@ FLEX_WITH_QUICK_REPLY = {
         {"type": "action", "action": {"type": "message", "label": "ヘルプ", "text": "ヘルプ"}},
     ]},
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def last_event(receiver, count):

@@ -8,8 +8,8 @@ from werkzeug.serving import make_server
 
 
 class LiveServer:
-    def __init__(self, app):
-        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+    def __init__(self, app, port=0):
+        self._server = make_server("127.0.0.1", port, app, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -23,7 +23,8 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(app, db):
-    server = LiveServer(app).start()
+def live_server(app, db, live_port):
+    """The product at PUBLIC_BASE_URL, so LINE (linesim) and browsers can reach it."""
+    server = LiveServer(app, live_port).start()
     yield server
     server.stop()

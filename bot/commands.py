@@ -1,0 +1,105 @@
+"""Chat commands: a table from what the shopper types (Japanese first, English aliases) or
+taps (postbacks) to the handler that answers. Anything else gets a helpful reply."""
+
+import enum
+import unicodedata
+from urllib.parse import parse_qs
+
+from bot import messages
+from bot.texts import render
+from core.extensions import db
+from coupons.service import usable_coupons
+from members import service
+from members.models import Member, Membership
+from members.rank_progress import progress_to_next_rank
+
+
+class Postback(enum.StrEnum):
+    WITHDRAW_CONFIRM = "withdraw_confirm"
+    WITHDRAW_CANCEL = "withdraw_cancel"
+
+
+def show_card(member: Member) -> list[dict]:
+    return [messages.member_card(member)]
+
+
+def show_points(member: Member) -> list[dict]:
+    lines = [render("points", points=f"{member.points_balance:,}")]
+    progress = progress_to_next_rank(member)
+    if progress is None:
+        lines.append(render("points_top_rank", rank=messages.RANK_LABELS[member.rank]))
+    else:
+        lines.append(render("points_to_next_rank", amount=f"{progress.spend_needed:,}",
+                            next_rank=messages.RANK_LABELS[progress.next_rank]))
+    return [messages.text("\n".join(lines), member=member)]
+
+
+def show_coupons(member: Member) -> list[dict]:
+    coupons = usable_coupons(member_id=member.id)
+    if not coupons:
+        return [messages.text(render("no_coupons"), member=member)]
+    return [messages.text(render("coupons_intro"), with_menu=False),
+            messages.coupon_carousel(coupons, member=member)]
+
+
+def invite_upgrade(member: Member) -> list[dict]:
+    if member.membership == Membership.FULL:
+        return [messages.text(render("already_full", display_name=member.display_name or ""),
+                              member=member)]
+    return [messages.upgrade_invite(member)]
+
+
+def show_help(member: Member) -> list[dict]:
+    return [messages.text(render("help"), member=member)]
+
+
+def confirm_withdraw(member: Member) -> list[dict]:
+    return [messages.withdraw_confirmation()]
+
+
+def withdraw(member: Member) -> list[dict]:
+    service.withdraw(member=member)
+    db.session.flush()
+    return [messages.text(render("withdraw_done"), with_menu=False)]
+
+
+def cancel_withdraw(member: Member) -> list[dict]:
+    return [messages.text(render("withdraw_cancelled"), member=member)]
+
+
+COMMANDS = {
+    ("会員証", "カード", "card", "member card"): show_card,
+    ("ポイント", "points", "point"): show_points,
+    ("クーポン", "coupons", "coupon"): show_coupons,
+    ("本会員登録", "本会員", "会員登録", "upgrade", "register"): invite_upgrade,
+    ("ヘルプ", "help", "menu", "メニュー"): show_help,
+    ("退会", "withdraw", "unsubscribe"): confirm_withdraw,
+}
+_BY_WORD = {word: handler for words, handler in COMMANDS.items() for word in words}
+
+POSTBACKS = {
+    Postback.WITHDRAW_CONFIRM: withdraw,
+    Postback.WITHDRAW_CANCEL: cancel_withdraw,
+}
+
+
+def normalise(text: str) -> str:
+    """Full-width/half-width and case variants of a command all match (ＨＥＬＰ, Help)."""
+    return unicodedata.normalize("NFKC", text).strip().lower()
+
+
+def answer_text(member: Member, text: str) -> list[dict]:
+    handler = _BY_WORD.get(normalise(text))
+    if handler is None:
+        shown = text.strip()[:40]
+        return [messages.text(render("unknown", text=shown), member=member)]
+    return handler(member)
+
+
+def answer_postback(member: Member, data: str) -> list[dict] | None:
+    action = parse_qs(data).get("action", [""])[0]
+    try:
+        handler = POSTBACKS[Postback(action)]
+    except ValueError:
+        return None
+    return handler(member)

@@ -1,0 +1,83 @@
+"""One small function per webhook event type; each returns what happened to the event."""
+
+import logging
+
+from bot import commands, line_client, messages
+from bot.models import WebhookEvent
+from bot.texts import render
+from campaigns import delivery
+from coupons import service as coupons
+from members import service as members
+from members.models import Member
+
+log = logging.getLogger(__name__)
+
+
+def on_follow(event: WebhookEvent) -> str:
+    """New friend → light member with a card; an unblock restores the same member."""
+    user_id = event.line_user_id
+    enrollment = members.enroll_friend(line_user_id=user_id,
+                                       display_name=line_client.get_display_name(user_id))
+    member = enrollment.member
+    coupon = _welcome_coupon(member) if enrollment.is_new else None
+    greeting = "welcome" if enrollment.is_new else "welcome_back"
+    replies = [messages.text(render(greeting, display_name=member.display_name or ""),
+                             with_menu=False)]
+    if coupon is not None:
+        replies.append(messages.text(render("welcome_coupon", coupon_name=coupon.definition.name),
+                                     with_menu=False))
+    replies.append(messages.member_card(member, coupon=coupon))
+    _reply(event, member, "welcome" if enrollment.is_new else "welcome-back", replies)
+    return "done"
+
+
+def _welcome_coupon(member: Member):
+    definition = coupons.get_active_definition(purpose="welcome")
+    if definition is None:
+        return None
+    # Keyed on the member, so no number of block/unblock cycles issues a second one.
+    return coupons.issue_once(definition=definition, member_id=member.id,
+                              issue_key=f"welcome:member:{member.id}")
+
+
+def on_message(event: WebhookEvent) -> str:
+    message = event.payload.get("message", {})
+    if message.get("type") != "text":
+        return _answer(event, lambda m: commands.show_help(m))
+    return _answer(event, lambda m: commands.answer_text(m, message.get("text", "")))
+
+
+def on_postback(event: WebhookEvent) -> str:
+    data = event.payload.get("postback", {}).get("data", "")
+    return _answer(event, lambda m: commands.answer_postback(m, data))
+
+
+def _answer(event: WebhookEvent, build) -> str:
+    member = members.get_by_line_user_id(line_user_id=event.line_user_id)
+    if member is None or not member.can_be_messaged:
+        # Not (or no longer) a member, e.g. after 退会: say so instead of staying silent.
+        line_client.reply(event.payload["replyToken"], [messages.text(render("not_member"),
+                                                                      with_menu=False)])
+        return "done"
+    replies = build(member)
+    if not replies:
+        return "ignored"
+    _reply(event, member, "chat", replies)
+    return "done"
+
+
+def _reply(event: WebhookEvent, member: Member, flow: str, replies: list[dict]) -> None:
+    token = event.payload.get("replyToken")
+    if token:
+        delivery.reply_once(member_id=member.id, flow=flow, reply_token=token,
+                            webhook_event_id=event.webhook_event_id, messages=replies)
+    else:
+        delivery.push_once(member_id=member.id, flow=flow,
+                           key=f"push:{event.webhook_event_id}", messages=replies)
+
+
+HANDLERS = {
+    "follow": on_follow,
+    "message": on_message,
+    "postback": on_postback,
+}

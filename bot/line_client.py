@@ -1,0 +1,140 @@
+"""The one boundary to the LINE Messaging API: the official SDK, with retry keys and errors
+mapped to what callers act on. Domain code never builds HTTP requests."""
+
+import json
+from dataclasses import dataclass
+
+from flask import current_app
+from linebot.v3.messaging import (
+    ApiClient,
+    Configuration,
+    MessagingApi,
+    MessagingApiBlob,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    RichMenuBulkLinkRequest,
+    RichMenuRequest,
+)
+from linebot.v3.messaging.exceptions import ApiException
+
+QUOTA_MESSAGE = "You have reached your monthly limit."
+
+
+class LineApiError(Exception):
+    """A call LINE refused or could not answer."""
+
+    def __init__(self, status: int | None, message: str, accepted_request_id: str | None = None):
+        super().__init__(f"LINE API {status}: {message}")
+        self.status = status
+        self.message = message
+        self.accepted_request_id = accepted_request_id
+
+    @property
+    def retryable(self) -> bool:
+        """5xx and network failures may succeed later (with the same retry key)."""
+        return self.status is None or self.status >= 500
+
+    @property
+    def quota_exhausted(self) -> bool:
+        return self.status == 429 and QUOTA_MESSAGE in self.message
+
+    @property
+    def rate_limited(self) -> bool:
+        return self.status == 429 and not self.quota_exhausted
+
+    @property
+    def already_accepted(self) -> bool:
+        """409 for a retry key LINE already accepted: the earlier attempt went through."""
+        return self.status == 409 and self.accepted_request_id is not None
+
+
+@dataclass(frozen=True)
+class Sent:
+    request_id: str | None
+
+
+def _configuration() -> Configuration:
+    settings = current_app.config["SETTINGS"]
+    config = Configuration(host=settings.line_api_base_url,
+                           access_token=settings.line_channel_access_token)
+    config.retries = False  # retries belong to the job, which keeps the retry key
+    return config
+
+
+def _call(fn, *args, **kwargs):
+    try:
+        with ApiClient(_configuration()) as client:
+            return fn(client, *args, **kwargs)
+    except ApiException as exc:
+        raise _as_line_error(exc) from exc
+    except OSError as exc:  # connection refused, timeout (urllib3 errors are OSErrors)
+        raise LineApiError(None, str(exc)) from exc
+
+
+def _as_line_error(exc: ApiException) -> LineApiError:
+    headers = {k.lower(): v for k, v in dict(exc.headers or {}).items()}
+    try:
+        message = json.loads(exc.body or b"{}").get("message", exc.reason or "")
+    except (ValueError, AttributeError):
+        message = str(exc.reason)
+    return LineApiError(exc.status, message, headers.get("x-line-accepted-request-id"))
+
+
+def _request_id(response) -> str | None:
+    return {k.lower(): v for k, v in (response.headers or {}).items()}.get("x-line-request-id")
+
+
+def reply(reply_token: str, messages: list[dict]) -> Sent:
+    request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
+    response = _call(lambda c: MessagingApi(c).reply_message_with_http_info(request))
+    return Sent(_request_id(response))
+
+
+def push(to: str, messages: list[dict], *, retry_key: str) -> Sent:
+    request = PushMessageRequest.from_dict({"to": to, "messages": messages})
+    response = _call(lambda c: MessagingApi(c).push_message_with_http_info(
+        request, x_line_retry_key=retry_key))
+    return Sent(_request_id(response))
+
+
+def multicast(to: list[str], messages: list[dict], *, retry_key: str) -> Sent:
+    request = MulticastRequest.from_dict({"to": to, "messages": messages})
+    response = _call(lambda c: MessagingApi(c).multicast_with_http_info(
+        request, x_line_retry_key=retry_key))
+    return Sent(_request_id(response))
+
+
+def get_display_name(user_id: str) -> str | None:
+    """The user's LINE display name, or None if LINE will not say (e.g. not a friend)."""
+    try:
+        return _call(lambda c: MessagingApi(c).get_profile(user_id)).display_name
+    except LineApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def create_rich_menu(menu: dict, image_png: bytes) -> str:
+    request = RichMenuRequest.from_dict(menu)
+    rich_menu_id = _call(lambda c: MessagingApi(c).create_rich_menu(request)).rich_menu_id
+    _call(lambda c: MessagingApiBlob(c).set_rich_menu_image(
+        rich_menu_id, body=bytearray(image_png), _headers={"Content-Type": "image/png"}))
+    return rich_menu_id
+
+
+def set_default_rich_menu(rich_menu_id: str) -> None:
+    _call(lambda c: MessagingApi(c).set_default_rich_menu(rich_menu_id))
+
+
+def link_rich_menu(user_id: str, rich_menu_id: str) -> None:
+    _call(lambda c: MessagingApi(c).link_rich_menu_id_to_user(user_id, rich_menu_id))
+
+
+def unlink_rich_menu(user_id: str) -> None:
+    _call(lambda c: MessagingApi(c).unlink_rich_menu_id_from_user(user_id))
+
+
+def bulk_link_rich_menu(user_ids: list[str], rich_menu_id: str) -> None:
+    request = RichMenuBulkLinkRequest(rich_menu_id=rich_menu_id, user_ids=user_ids)
+    _call(lambda c: MessagingApi(c).link_rich_menu_id_to_users(request))

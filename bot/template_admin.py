@@ -1,0 +1,32 @@
+"""Console page 'メッセージ文面': every shopper-facing text, its default, and the edited version."""
+
+from flask import flash, redirect, request, url_for
+from flask_admin import BaseView, expose
+from sqlalchemy import select
+
+from admin.views import STAFF, SecureIndexView
+from bot import texts
+from core.extensions import db
+
+
+class MessageTemplateView(BaseView):
+    roles = STAFF
+    is_accessible = SecureIndexView.is_accessible
+    inaccessible_callback = SecureIndexView.inaccessible_callback
+
+    @expose("/")
+    def index(self):
+        edited = dict(db.session.execute(select(texts.MessageTemplate.key,
+                                                texts.MessageTemplate.body)).all())
+        rows = [(key, default, edited.get(key)) for key, default in texts.DEFAULTS.items()]
+        return self.render("admin/message_templates.html", rows=rows)
+
+    @expose("/<key>", methods=["POST"])
+    def save(self, key):
+        if key not in texts.DEFAULTS:
+            return ("unknown template", 404)
+        body = request.form.get("body", "").strip()
+        texts.save_override(key=key, body=body or None)
+        db.session.commit()
+        flash("元に戻しました。" if not body else "保存しました。")
+        return redirect(url_for(".index") + f"#{key}")

@@ -1,0 +1,78 @@
+"""Shopper-facing texts: Japanese defaults here, each overridable by marketers in the console.
+
+Placeholders are {name}; only the values a message passes are filled in, so a template can
+never reach into the program (unlike str.format).
+"""
+
+import re
+from datetime import datetime
+
+from sqlalchemy import String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.clock import utcnow
+from core.extensions import db
+from core.types import UTCDateTime
+
+DEFAULTS = {
+    "brand_name": "SHOP MEMBERS",
+    "welcome": "{display_name}さん、友だち追加ありがとうございます！\n"
+               "LINEがそのまま会員証になりました。お会計のときにこの画面のバーコードをご提示ください。",
+    "welcome_back": "{display_name}さん、おかえりなさい！会員証はそのままお使いいただけます。",
+    "welcome_coupon": "ご登録の特典として「{coupon_name}」をお送りしました。",
+    "card_alt": "{display_name}さんの会員証（会員番号 {member_number}）",
+    "points": "現在のポイントは {points} ポイントです。",
+    "points_to_next_rank": "{next_rank}会員まで、あと {amount} 円のお買い物です。",
+    "points_top_rank": "最上位の{rank}会員です。いつもありがとうございます！",
+    "no_coupons": "いまお使いいただけるクーポンはありません。",
+    "coupons_intro": "お使いいただけるクーポンです。お会計のときにバーコードをご提示ください。",
+    "upgrade_invite": "本会員に登録すると、誕生日クーポンや限定セールのご案内をお届けします。"
+                      "下のボタンから1分で登録できます。",
+    "already_full": "{display_name}さんはすでに本会員です。いつもありがとうございます！",
+    "upgrade_done": "本会員登録が完了しました！\n{benefits}",
+    "full_benefits": "・お誕生日月にクーポンをプレゼント\n・限定セールのご案内\n"
+                     "・オンラインストアと店舗の購入履歴をまとめて確認",
+    "help": "ご利用いただけるメニューです。\n・会員証：バーコードを表示\n"
+            "・ポイント：残高と次のランク\n・クーポン：使えるクーポン\n・本会員登録：特典が増えます\n・退会：会員をやめる",
+    "unknown": "すみません、「{text}」はわかりませんでした。下のボタンからお選びください。",
+    "withdraw_confirm": "退会すると、ポイントとクーポンはすべて失効し、登録情報は削除されます。"
+                        "本当に退会しますか？",
+    "withdraw_done": "退会手続きが完了しました。ご利用ありがとうございました。",
+    "withdraw_cancelled": "退会を取り消しました。引き続きよろしくお願いします。",
+    "not_member": "会員情報が見つかりません。友だち追加し直すと、新しい会員証をお作りします。",
+}
+
+
+class MessageTemplate(db.Model):
+    __tablename__ = "message_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def render(key: str, **values) -> str:
+    """The text for `key` (the marketer's version if edited), placeholders filled in."""
+    body = db.session.scalar(select(MessageTemplate.body).where(MessageTemplate.key == key))
+    template = body if body is not None else DEFAULTS[key]
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
+
+
+def save_override(*, key: str, body: str | None) -> None:
+    """Store the marketer's text for `key`; None returns it to the default. Caller commits."""
+    row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.key == key))
+    if body is None:
+        if row is not None:
+            db.session.delete(row)
+        return
+    if row is None:
+        row = MessageTemplate(key=key)
+        db.session.add(row)
+    row.body = body

@@ -1,0 +1,108 @@
+"""Member lifecycle: a LINE friend becomes a light member, may upgrade to full, block,
+come back, or withdraw (personal data erased)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.clock import utcnow
+from core.extensions import db
+from members.cards import new_card_secret
+from members.models import Consent, FollowStatus, Member, Membership
+from members.numbers import new_member_number
+
+TERMS_VERSION = "2026-11"
+MARKETING_VERSION = "2026-11"
+
+
+class EmailInUse(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    member: Member
+    is_new: bool
+
+
+def get_by_line_user_id(*, line_user_id: str) -> Member | None:
+    return db.session.scalar(select(Member).where(Member.line_user_id == line_user_id))
+
+
+def enroll_friend(*, line_user_id: str, display_name: str | None) -> Enrollment:
+    """The member for a LINE user who added the account: existing (unblocked) or new.
+
+    Idempotent under concurrency: the unique LINE user id lets only one insert win.
+    """
+    member = get_by_line_user_id(line_user_id=line_user_id)
+    if member is not None:
+        _mark_followed(member, display_name)
+        return Enrollment(member, is_new=False)
+    try:
+        with db.session.begin_nested():
+            member = _new_light_member(line_user_id, display_name)
+    except IntegrityError:
+        return Enrollment(get_by_line_user_id(line_user_id=line_user_id), is_new=False)
+    return Enrollment(member, is_new=True)
+
+
+def _new_light_member(line_user_id: str, display_name: str | None) -> Member:
+    member = Member(line_user_id=line_user_id, display_name=display_name,
+                    member_number=_unused_member_number(), card_secret=new_card_secret(),
+                    membership=Membership.LIGHT, follow_status=FollowStatus.FOLLOWED)
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def _unused_member_number() -> str:
+    while True:  # 10 random digits: a clash is rare, but possible
+        number = new_member_number()
+        if db.session.scalar(select(Member.id).where(Member.member_number == number)) is None:
+            return number
+
+
+def _mark_followed(member: Member, display_name: str | None) -> None:
+    member.follow_status = FollowStatus.FOLLOWED
+    member.blocked_at = None
+    if display_name:
+        member.display_name = display_name
+
+
+def mark_blocked(*, line_user_id: str) -> Member | None:
+    """The user blocked the account: from now on nothing is sent to them."""
+    member = get_by_line_user_id(line_user_id=line_user_id)
+    if member is not None and member.follow_status == FollowStatus.FOLLOWED:
+        member.follow_status = FollowStatus.BLOCKED
+        member.blocked_at = utcnow()
+    return member
+
+
+def upgrade_to_full(*, member: Member, full_name: str, email: str, birthday: date | None,
+                    phone: str | None, marketing_consent: bool) -> Member:
+    """Make a light member a full member (本会員), recording each consent with its version."""
+    email = email.strip().lower()
+    other = db.session.scalar(select(Member).where(Member.email == email, Member.id != member.id))
+    if other is not None:
+        raise EmailInUse(email)
+    member.full_name, member.email = full_name.strip(), email
+    member.birthday, member.phone = birthday, (phone or None)
+    member.membership = Membership.FULL
+    member.upgraded_at = member.upgraded_at or utcnow()
+    member.consents.append(Consent(kind="terms", text_version=TERMS_VERSION, granted=True))
+    member.consents.append(Consent(kind="marketing", text_version=MARKETING_VERSION,
+                                   granted=marketing_consent))
+    return member
+
+
+def withdraw(*, member: Member) -> None:
+    """退会: never message again and erase personal data; purchases stay as anonymous history."""
+    member.follow_status = FollowStatus.WITHDRAWN
+    member.withdrawn_at = utcnow()
+    member.line_user_id = None
+    member.display_name = member.full_name = member.full_name_kana = None
+    member.email = member.phone = member.birthday = None
+    member.card_secret = new_card_secret()  # any card code still on a screen stops working
+    member.consents.clear()

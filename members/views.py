@@ -1,0 +1,87 @@
+"""Shopper pages: card images LINE fetches, the rotating-code card page, the upgrade form."""
+
+from flask import Blueprint, abort, jsonify, make_response, render_template, request
+
+from core.clock import utcnow
+from core.extensions import db
+from core.signing import InvalidLink
+from members import card_images, cards, links, service
+from members.forms import UpgradeForm
+from members.jobs import after_upgrade
+from members.models import FollowStatus, Member, Membership
+
+bp = Blueprint("members", __name__, template_folder="templates")
+IMAGE_CACHE = "public, max-age=86400"
+
+
+def _member_or_404(member_id: int) -> Member:
+    member = db.session.get(Member, member_id)
+    if member is None or member.follow_status == FollowStatus.WITHDRAWN:
+        abort(404)
+    return member
+
+
+@bp.get("/card/image/<token>.png")
+def card_image(token):
+    try:
+        member_id, kind = links.read_card_image_token(token)
+    except InvalidLink:
+        abort(404)
+    member = _member_or_404(member_id)
+    render = card_images.qr_png if kind == "qr" else card_images.ean13_png
+    return png_response(render(member.member_number))
+
+
+def png_response(data: bytes):
+    response = make_response(data)
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = IMAGE_CACHE
+    return response
+
+
+def _card_page_member(token: str) -> Member:
+    try:
+        return _member_or_404(links.read_card_page_token(token))
+    except InvalidLink as exc:
+        abort(410 if exc.expired else 404)
+
+
+@bp.get("/card/<token>")
+def card_page(token):
+    member = _card_page_member(token)
+    return render_template("members/card.html", member=member, token=token,
+                           step_seconds=cards.STEP_SECONDS)
+
+
+@bp.get("/card/<token>/code")
+def rotating_code(token):
+    member = _card_page_member(token)
+    now = utcnow()
+    code = cards.rotating_code(member, at=now)
+    response = jsonify(code=code, svg=card_images.code128_svg(code),
+                       seconds_left=cards.seconds_left_in_step(at=now))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/members/upgrade/<token>", methods=["GET", "POST"])
+def upgrade(token):
+    try:
+        member = _member_or_404(links.read_upgrade_token(token))
+    except InvalidLink as exc:
+        return render_template("members/link_expired.html", expired=exc.expired), 410
+    if member.membership == Membership.FULL and request.method == "GET":
+        return render_template("members/upgrade_done.html", member=member)
+    form = UpgradeForm()
+    if form.validate_on_submit():
+        try:
+            service.upgrade_to_full(member=member, **form.profile())
+        except service.EmailInUse:
+            form.email.errors.append("このメールアドレスはすでに登録されています。"
+                                     "別のアドレスをお使いください。")
+        else:
+            db.session.commit()
+            after_upgrade.enqueue(member.id)
+            return render_template("members/upgrade_done.html", member=member)
+    status = 400 if form.errors else 200
+    return render_template("members/upgrade.html", form=form, member=member), status

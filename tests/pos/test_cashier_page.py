@@ -1,0 +1,112 @@
+"""The cashier's register page: session sign-in, CSRF-protected JSON, and a real browser sale."""
+
+import os
+
+import pytest
+from sqlalchemy import select
+
+from coupons.models import IssuedCoupon
+from pos.models import Purchase
+from tests.factories import PASSWORD, csrf_token_from
+from tests.pos.helpers import count, coupon_for, fresh
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def test_cashier_endpoints_need_the_csrf_token(client, login, shop, member):
+    login(role="cashier", store_id=shop.id)
+    page = client.get("/pos/")
+    assert page.status_code == 200 and "渋谷店" in page.get_data(as_text=True)
+    refused = client.post("/pos/api/scan", json={"code": member.member_number})
+    assert refused.status_code == 400
+    token = csrf_token_from(page.get_data(as_text=True).replace('name="csrf-token" content',
+                                                                'name="csrf_token" value'))
+    answer = client.post("/pos/api/scan", json={"code": member.member_number},
+                         headers={"X-CSRFToken": token})
+    assert answer.get_json()["member"]["name"] == "やまだ"
+
+
+def test_marketers_and_strangers_cannot_open_the_register(client, login):
+    assert client.get("/pos/").location.startswith("/login")
+    login(role="marketer")
+    assert client.get("/pos/").status_code == 403
+
+
+def test_cashier_sale_with_the_same_services_as_the_api(client, login, session, shop, tee,
+                                                       member):
+    login(role="cashier", store_id=shop.id)
+    html = client.get("/pos/").get_data(as_text=True)
+    token = html.split('name="csrf-token" content="')[1].split('"')[0]
+    headers = {"X-CSRFToken": token}
+    scanned = client.post("/pos/api/scan", json={"code": member.member_number},
+                          headers=headers).get_json()
+    body = {"receipt_number": "W-1", "purchased_at": "2026-11-23T10:00:00+09:00",
+            "lines": [{"sku": "SKU-TEE", "quantity": 1, "unit_price": 3000}], "total": 2999,
+            "member_token": scanned["member_token"]}
+    wrong = client.post("/pos/api/sales", json=body, headers=headers)
+    assert wrong.get_json()["error"]["code"] == "total_mismatch"
+    done = client.post("/pos/api/sales", json={**body, "total": 3000}, headers=headers)
+    assert done.get_json()["points_earned"] == 30
+    assert count(session, Purchase) == 1
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.mark.browser
+def test_cashier_scans_goods_and_a_card_picks_a_coupon_and_completes_the_sale(
+        browser, live_server, make, session, shop, tee, member):
+    coupon = coupon_for(session, member, value=500)
+    cashier = make.console_user(role="cashier", store_id=shop.id)
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/login")
+    page.fill("#email", cashier.email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/pos/")
+
+    scan = page.get_by_test_id("scan-input")
+    scan.press_sequentially(tee.jan)  # a USB scanner types the digits, then Enter
+    scan.press("Enter")
+    page.get_by_test_id("lines").get_by_text("Tシャツ").wait_for()
+    scan.fill("4901234567894")
+    scan.press("Enter")
+    page.get_by_test_id("lines").get_by_text("6,000円").wait_for()
+    scan.fill(member.member_number)
+    scan.press("Enter")
+    assert page.get_by_test_id("member-name").inner_text() == "やまだ"
+    page.get_by_test_id(f"coupon-{coupon.code}").click()
+    assert page.get_by_test_id("total").inner_text() == "5,500"
+    assert page.evaluate("document.activeElement.dataset.testid") == "scan-input"
+    page.get_by_test_id("complete-button").click()
+    page.get_by_test_id("result").get_by_text("55pt 付与").wait_for()
+
+    purchase = session.scalar(select(Purchase))
+    assert (purchase.member_id, purchase.total, purchase.store_id) == (member.id, 5500, shop.id)
+    assert fresh(session, IssuedCoupon, coupon.id).redeemed_purchase_id == purchase.id
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_refused_scan_is_shown_in_japanese(browser, live_server, make, shop):
+    cashier = make.console_user(role="cashier", store_id=shop.id)
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/login")
+    page.fill("#email", cashier.email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/pos/")
+    page.get_by_test_id("scan-input").fill("9999999999999")
+    page.get_by_test_id("scan-input").press("Enter")
+    page.get_by_test_id("message").get_by_text("登録されていません").wait_for()
+    page.close()
