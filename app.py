@@ -33,6 +33,7 @@ def register_models() -> None:
     import bot.richmenu  # noqa: F401
     import bot.texts  # noqa: F401
     import campaigns.models  # noqa: F401
+    import campaigns.triggers  # noqa: F401  (registers the flows and their event subscriptions)
     import catalog.models  # noqa: F401
     import core.events  # noqa: F401
     import coupons.models  # noqa: F401
@@ -59,8 +60,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    import members.history  # noqa: F401  (adds the history page to the members blueprint)
     from admin.auth import bp as auth_bp
     from bot.webhook import bp as bot_bp
+    from campaigns.views import bp as campaigns_bp
     from core.health import bp as health_bp
     from coupons.views import bp as coupons_bp
     from members.views import bp as members_bp
@@ -73,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(bot_bp)  # LINE signs its webhooks; there is no browser session to forge
     app.register_blueprint(members_bp)
     app.register_blueprint(coupons_bp)
+    app.register_blueprint(campaigns_bp)
     app.register_blueprint(pos_api_bp)
     csrf.exempt(pos_api_bp)  # register API keys, not cookies, authenticate it
     app.register_blueprint(cashier_bp)

@@ -7,7 +7,8 @@ from admin.system import SystemView
 from admin.views import AdminOnlyModelView, SecureIndexView, SecureModelView
 from bot.models import WebhookEvent
 from bot.template_admin import MessageTemplateView
-from campaigns.models import Delivery
+from campaigns.admin import AlertView, DeliveryLogView, FlowsView
+from campaigns.models import CampaignAlert, Delivery
 from catalog.admin import CatalogImportView, StockView
 from catalog.models import Product, Stock
 from core.extensions import db
@@ -92,7 +93,9 @@ def build_console() -> Admin:
                                            endpoint="onlineorders"))
     console.add_view(LoyaltySettingsView(LoyaltySettings, session, name="ポイント・ランク設定",
                                          category="会員"))
-    console.add_view(ReadOnlyLedgerView(Delivery, session, name="配信台帳", category="配信"))
+    console.add_view(FlowsView(name="フォローアップ", category="配信", endpoint="flows"))
+    console.add_view(DeliveryLogView(Delivery, session, name="配信ログ", category="配信"))
+    console.add_view(AlertView(CampaignAlert, session, name="配信アラート", category="配信"))
     console.add_view(ReadOnlyLedgerView(WebhookEvent, session, name="Webhookイベント",
                                         category="配信", endpoint="webhookevent"))
     console.add_view(StoreView(Store, session, name="店舗", category="設定"))

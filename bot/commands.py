@@ -7,6 +7,8 @@ from urllib.parse import parse_qs
 
 from bot import messages
 from bot.texts import render
+from campaigns import restock
+from catalog.models import Product
 from core.extensions import db
 from coupons.service import usable_coupons
 from members import service
@@ -17,6 +19,7 @@ from members.rank_progress import progress_to_next_rank
 class Postback(enum.StrEnum):
     WITHDRAW_CONFIRM = "withdraw_confirm"
     WITHDRAW_CANCEL = "withdraw_cancel"
+    RESTOCK = "restock"
 
 
 def show_card(member: Member) -> list[dict]:
@@ -57,13 +60,35 @@ def confirm_withdraw(member: Member) -> list[dict]:
     return [messages.withdraw_confirmation()]
 
 
-def withdraw(member: Member) -> list[dict]:
+def ask_about_product(member: Member, code: str) -> list[dict]:
+    """「再入荷 TS-001」: stock now, or a button to be told when it is back."""
+    product = restock.find_product(code)
+    if product is None:
+        return [messages.text(render("product_not_found", code=code[:30]), member=member)]
+    if restock.total_stock(product.id) > 0:
+        return [messages.text(render("restock_in_stock", product=product.name,
+                                     price=f"{product.price:,}"), member=member)]
+    return [messages.restock_offer(product)]
+
+
+def request_restock(member: Member, params: dict) -> list[dict]:
+    product_id = int(params.get("product", ["0"])[0] or 0)
+    product = db.session.get(Product, product_id)
+    if product is None:
+        return [messages.text(render("product_not_found", code=str(product_id)), member=member)]
+    store = params.get("store", [""])[0]
+    restock.request_notice(member_id=member.id, product_id=product.id,
+                           store_id=int(store) if store.isdigit() else None)
+    return [messages.text(render("restock_requested", product=product.name), member=member)]
+
+
+def withdraw(member: Member, params: dict | None = None) -> list[dict]:
     service.withdraw(member=member)
     db.session.flush()
     return [messages.text(render("withdraw_done"), with_menu=False)]
 
 
-def cancel_withdraw(member: Member) -> list[dict]:
+def cancel_withdraw(member: Member, params: dict | None = None) -> list[dict]:
     return [messages.text(render("withdraw_cancelled"), member=member)]
 
 
@@ -76,10 +101,14 @@ COMMANDS = {
     ("退会", "withdraw", "unsubscribe"): confirm_withdraw,
 }
 _BY_WORD = {word: handler for words, handler in COMMANDS.items() for word in words}
+# Commands followed by an argument: 「再入荷 TS-001」.
+PREFIX_COMMANDS = {"再入荷": ask_about_product, "商品": ask_about_product,
+                   "restock": ask_about_product}
 
 POSTBACKS = {
     Postback.WITHDRAW_CONFIRM: withdraw,
     Postback.WITHDRAW_CANCEL: cancel_withdraw,
+    Postback.RESTOCK: request_restock,
 }
 
 
@@ -89,17 +118,21 @@ def normalise(text: str) -> str:
 
 
 def answer_text(member: Member, text: str) -> list[dict]:
-    handler = _BY_WORD.get(normalise(text))
+    word = normalise(text)
+    handler = _BY_WORD.get(word)
     if handler is None:
+        for prefix, with_argument in PREFIX_COMMANDS.items():
+            if word.startswith(prefix) and word[len(prefix):].strip():
+                return with_argument(member, word[len(prefix):].strip())
         shown = text.strip()[:40]
         return [messages.text(render("unknown", text=shown), member=member)]
     return handler(member)
 
 
 def answer_postback(member: Member, data: str) -> list[dict] | None:
-    action = parse_qs(data).get("action", [""])[0]
+    params = parse_qs(data)
     try:
-        handler = POSTBACKS[Postback(action)]
+        handler = POSTBACKS[Postback(params.get("action", [""])[0])]
     except ValueError:
         return None
-    return handler(member)
+    return handler(member, params)

@@ -141,3 +141,17 @@ def withdraw_confirmation() -> dict:
                  "displayText": "退会する"},
                 {"type": "postback", "label": "やめる", "data": "action=withdraw_cancel",
                  "displayText": "やめる"}]}}
+
+
+def restock_offer(product) -> dict:
+    """An out-of-stock product with the button to be told when it is back."""
+    bubble = {"type": "bubble", "size": "kilo",
+              "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": [
+                  {"type": "text", "text": product.name, "weight": "bold", "wrap": True},
+                  {"type": "text", "text": f"¥{product.price:,}・在庫切れ", "color": "#C62828",
+                   "size": "sm"}]},
+              "footer": {"type": "box", "layout": "vertical", "contents": [
+                  _button("再入荷したら知らせる",
+                          {"type": "postback", "data": f"action=restock&product={product.id}",
+                           "displayText": "再入荷したら知らせて"}, primary=True)]}}
+    return {"type": "flex", "altText": f"{product.name}は在庫切れです", "contents": bubble}

@@ -39,6 +39,28 @@ DEFAULTS = {
                         "本当に退会しますか？",
     "withdraw_done": "退会手続きが完了しました。ご利用ありがとうございました。",
     "withdraw_cancelled": "退会を取り消しました。引き続きよろしくお願いします。",
+    "after_purchase": "{display_name}さん、本日はご来店ありがとうございました！"
+                      "お買い上げの商品と相性のよいアイテムをご紹介します。",
+    "second_purchase": "{display_name}さん、先日はありがとうございました。"
+                       "次回のお買い物で使える「{coupon_name}」をお届けします。",
+    "restock": "{display_name}さん、お待たせしました！「{product}」が{place}に再入荷しました。",
+    "restock_requested": "「{product}」が再入荷したらLINEでお知らせします。",
+    "restock_in_stock": "「{product}」は在庫があります（¥{price}）。",
+    "product_not_found": "「{code}」に当たる商品が見つかりませんでした。"
+                         "商品コード（SKUまたはJAN）をご確認ください。",
+    "warranty": "{display_name}さん、「{product}」のメーカー保証は{date}で終了します。"
+                "購入履歴と保証期限はこちら：{url}",
+    "rank_nudge": "{display_name}さん、あと {amount} 円のお買い物で{next_rank}会員です！",
+    "rank_up": "{display_name}さん、{rank}会員にランクアップしました！"
+               "おめでとうございます。\n{benefits}",
+    "winback_30": "{display_name}さん、お久しぶりです。新作が入荷しています。"
+                  "ぜひお立ち寄りください。",
+    "winback_90": "{display_name}さん、しばらくお会いできていませんね。"
+                  "特別なクーポンをご用意しました。",
+    "winback_180": "{display_name}さん、またお会いできるのを楽しみにしています。"
+                   "お得なクーポンをお使いください。",
+    "upgrade_prompt": "{display_name}さん、いつもありがとうございます。"
+                      "本会員になると特典が増えます。",
     "not_member": "会員情報が見つかりません。友だち追加し直すと、新しい会員証をお作りします。",
 }
 

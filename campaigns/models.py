@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utcnow
@@ -12,7 +12,8 @@ from core.types import UTCDateTime
 
 class Delivery(db.Model):
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_member_created", "member_id", "created_at"),)
+    __table_args__ = (Index("ix_deliveries_member_created", "member_id", "created_at"),
+                      Index("ix_deliveries_status_send_after", "status", "send_after"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # e.g. "welcome:member:7" or "winback-30:member:7:2026-11-23"; the unique key is the guard.
@@ -23,8 +24,11 @@ class Delivery(db.Model):
     retry_key: Mapped[str] = mapped_column(String(36), unique=True)
     channel: Mapped[str] = mapped_column(String(16), default="push")  # reply, push, multicast
     promotional: Mapped[bool] = mapped_column(default=False)
-    messages: Mapped[list | None] = mapped_column(JSON)
-    # pending -> sent | failed | skipped
+    messages: Mapped[list | None] = mapped_column(JSON)  # built at send time for flows
+    # Flows: what the message is about (e.g. {"purchase_id": 42}) and when it may go out.
+    context: Mapped[dict | None] = mapped_column(JSON)
+    send_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # pending -> sent | failed | skipped (blocked, cap, condition no longer holds)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
@@ -32,3 +36,58 @@ class Delivery(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FlowSetting(db.Model):
+    """A marketer's switch and parameters for one follow-up flow (defaults in campaigns.flows)."""
+
+    __tablename__ = "flow_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flow: Mapped[str] = mapped_column(String(40), unique=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __str__(self) -> str:
+        return self.flow
+
+
+class DeliveryClick(db.Model):
+    """A tap on a tracked link in a follow-up (e.g. a recommended product)."""
+
+    __tablename__ = "delivery_clicks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"),
+                                             index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    clicked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CampaignAlert(db.Model):
+    """Something a marketer must see: the monthly quota ran out, a message LINE refused."""
+
+    __tablename__ = "campaign_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)  # quota, refused
+    message: Mapped[str] = mapped_column(String(500))
+    # For quota: sending is paused until then (start of next month in business time).
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RestockRequest(db.Model):
+    """A shopper asked to be told when a product is back (in a store, or anywhere if none)."""
+
+    __tablename__ = "restock_requests"
+    __table_args__ = (UniqueConstraint("member_id", "product_id", "store_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

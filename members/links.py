@@ -30,3 +30,14 @@ def upgrade_url(member_id: int) -> str:
 
 def read_upgrade_token(token: str) -> int:
     return unsign_expiring("upgrade", token, max_age=UPGRADE_MAX_AGE)["m"]
+
+
+HISTORY_MAX_AGE = 90 * 24 * 3600
+
+
+def history_page_url(member_id: int) -> str:
+    return public_url(f"/members/history/{sign_expiring('history', {'m': member_id})}")
+
+
+def read_history_token(token: str) -> int:
+    return unsign_expiring("history", token, max_age=HISTORY_MAX_AGE)["m"]

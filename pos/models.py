@@ -106,3 +106,4 @@ class PurchaseLine(db.Model):
     line_total: Mapped[int]
 
     purchase: Mapped[Purchase] = relationship(back_populates="lines")
+    product: Mapped["Product"] = relationship()  # noqa: F821 (catalog.models)

@@ -37,8 +37,7 @@ def record_purchase(*, store: Store, receipt: Receipt, till: str, register_id: i
                             f"≠ {receipt.total}円")
     purchase = _insert(store, receipt, member, register_id, channel, discount)
     if purchase is None:  # lost a race to a concurrent resend
-        return _replayed(find_purchase(store_id=store.id,
-                                       receipt_number=receipt.receipt_number), receipt)
+        return _replayed(_winner(store.id, receipt.receipt_number), receipt)
     _complete(purchase, priced, coupons, member)
     return purchase
 
@@ -47,6 +46,13 @@ def find_purchase(*, store_id: int, receipt_number: str) -> Purchase | None:
     stmt = select(Purchase).where(Purchase.store_id == store_id,
                                   Purchase.receipt_number == receipt_number)
     return db.session.scalar(stmt)
+
+
+def _winner(store_id: int, receipt_number: str) -> Purchase:
+    purchase = find_purchase(store_id=store_id, receipt_number=receipt_number)
+    if purchase is None:  # the other request failed after all: the register may retry
+        raise PosError("receipt_busy", "同じレシートを処理中でした。もう一度送ってください。", 409)
+    return purchase
 
 
 def _replayed(purchase: Purchase, receipt: Receipt) -> Purchase:

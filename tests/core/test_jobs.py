@@ -65,4 +65,5 @@ def test_scheduler_registers_every_declared_periodic_job_and_enqueues_due_ones(a
 
     names = {job.func_name for job in enqueued}
     assert "core.maintenance.record_worker_heartbeat" in names
-    assert Queue("maintenance", connection=redis).count == len(enqueued)
+    queued = sum(Queue(name, connection=redis).count for name in jobs.QUEUES)
+    assert queued == len(enqueued)

@@ -1,5 +1,7 @@
 """The points ledger: each fact posts once, and the cached balance always equals the sum."""
 
+import contextlib
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -8,6 +10,7 @@ from core.extensions import db
 from members import points
 from members.models import LoyaltySettings, Member, Rank
 from members.numbers import new_member_number
+from pos.errors import PosError
 from pos.models import PurchaseStatus
 from pos.purchases import record_purchase
 from pos.receipts import parse_receipt
@@ -76,10 +79,8 @@ def _apply(action, n, store, product, member):
         status = PurchaseStatus.RETURNED if kind == "return" else PurchaseStatus.VOIDED
         try:
             reverse_purchase(store=store, receipt_number=f"P{action[1]}", status=status)
-        except Exception:  # unknown receipt or already reversed the other way
+        except PosError:  # unknown receipt, or already reversed the other way
             db.session.rollback()
     else:
-        try:
+        with contextlib.suppress(ValueError):  # not enough points: refused, nothing posted
             points.spend(member_id=member.id, points=action[1], entry_key=f"spend:{n}")
-        except ValueError:
-            pass  # not enough points: refused, nothing posted

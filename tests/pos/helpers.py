@@ -72,7 +72,7 @@ def card_member(make, **kwargs):
 def receipt(number="R-0001", lines=None, total=None, **extra) -> dict:
     lines = lines or [{"sku": "SKU-TEE", "quantity": 2, "unit_price": 3000}]
     if total is None:
-        total = sum(l["quantity"] * l["unit_price"] - l.get("discount", 0) for l in lines)
+        total = sum(x["quantity"] * x["unit_price"] - x.get("discount", 0) for x in lines)
     return {"receipt_number": number, "purchased_at": WHEN, "lines": lines, "total": total,
             "payment_method": "cash", **extra}
 

@@ -1,6 +1,6 @@
-"""The cashier's register page: session sign-in, CSRF-protected JSON, and a real browser sale."""
+"""The cashier's register page: session sign-in, CSRF-protected JSON, and a real browser sale.
 
-import os
+The browser is tests/support/browser.py's headless Chromium."""
 
 import pytest
 from sqlalchemy import select
@@ -9,10 +9,6 @@ from coupons.models import IssuedCoupon
 from pos.models import Purchase
 from tests.factories import PASSWORD, csrf_token_from
 from tests.pos.helpers import count, coupon_for, fresh
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def test_cashier_endpoints_need_the_csrf_token(client, login, shop, member):
@@ -52,20 +48,11 @@ def test_cashier_sale_with_the_same_services_as_the_api(client, login, session, 
     assert count(session, Purchase) == 1
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.mark.browser
 def test_cashier_scans_goods_and_a_card_picks_a_coupon_and_completes_the_sale(
         browser, live_server, make, session, shop, tee, member):
+    from playwright.sync_api import expect
+
     coupon = coupon_for(session, member, value=500)
     cashier = make.console_user(role="cashier", store_id=shop.id)
     page = browser.new_page()
@@ -84,10 +71,10 @@ def test_cashier_scans_goods_and_a_card_picks_a_coupon_and_completes_the_sale(
     page.get_by_test_id("lines").get_by_text("6,000円").wait_for()
     scan.fill(member.member_number)
     scan.press("Enter")
-    assert page.get_by_test_id("member-name").inner_text() == "やまだ"
+    expect(page.get_by_test_id("member-name")).to_have_text("やまだ")
     page.get_by_test_id(f"coupon-{coupon.code}").click()
-    assert page.get_by_test_id("total").inner_text() == "5,500"
-    assert page.evaluate("document.activeElement.dataset.testid") == "scan-input"
+    expect(page.get_by_test_id("total")).to_have_text("5,500")
+    expect(scan).to_be_focused()  # the scanner's next code lands in the scan field
     page.get_by_test_id("complete-button").click()
     page.get_by_test_id("result").get_by_text("55pt 付与").wait_for()
 

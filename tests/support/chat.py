@@ -11,6 +11,8 @@ from rq import SimpleWorker
 from core import jobs
 from tests.support.linesim_client import LinesimClient
 
+LINE_RATE_LIMITS = {"general": 2000, "multicast": 200, "narrowcast": 60, "broadcast": 60}
+
 
 class Worker:
     """Runs queued jobs to completion, as `flask worker --burst` would, in this process."""
@@ -20,6 +22,14 @@ class Worker:
 
     def drain(self) -> None:
         contextvars.Context().run(self._drain)
+
+    def call(self, job, *args):
+        """Run one job function as the worker would (own app context and session)."""
+        return contextvars.Context().run(self._call, job, *args)
+
+    def _call(self, job, *args):
+        with self.app.app_context():
+            return job(*args)
 
     def _drain(self) -> None:
         with self.app.app_context():
@@ -104,8 +114,9 @@ def worker(app, redis):
 @pytest.fixture
 def linesim(linesim_process, live_server, session):
     sim = LinesimClient(linesim_process.base_url)
-    sim.reset()
-    sim.configure(webhook_url=f"{live_server.url}/callback")
+    sim.reset()  # keeps config, so put back what tests may change
+    sim.configure(webhook_url=f"{live_server.url}/callback", monthly_quota=30000,
+                  rate_limits=LINE_RATE_LIMITS)
     return sim
 
 

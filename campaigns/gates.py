@@ -1,0 +1,65 @@
+"""Checks made at send time, never earlier: quiet hours, the daily promotional cap, and a
+sending pause when LINE's monthly quota has run out."""
+
+from datetime import datetime, time, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from campaigns.models import CampaignAlert, Delivery
+from core.clock import to_business_time, utcnow
+from core.extensions import db
+
+QUIET_START, QUIET_END = time(21, 0), time(9, 0)
+DAILY_PROMOTIONAL_CAP = 2
+
+
+def quiet_hours_end(now: datetime) -> datetime | None:
+    """If `now` is in quiet hours (business time), when they end; else None."""
+    local = to_business_time(now)
+    if QUIET_END <= local.time() < QUIET_START:
+        return None
+    morning = local.replace(hour=QUIET_END.hour, minute=0, second=0, microsecond=0)
+    if local.time() >= QUIET_START:
+        morning += timedelta(days=1)
+    return morning.astimezone(now.tzinfo)
+
+
+def over_daily_cap(member_id: int, now: datetime) -> bool:
+    """Has the member had their promotional messages for today (business date)?"""
+    local = to_business_time(now)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
+    sent_today = db.session.scalar(
+        select(func.count(Delivery.id)).where(
+            Delivery.member_id == member_id, Delivery.promotional.is_(True),
+            Delivery.status == "sent", Delivery.sent_at >= day_start))
+    return sent_today >= DAILY_PROMOTIONAL_CAP
+
+
+def paused_until(now: datetime) -> datetime | None:
+    """While a quota alert is open, pushes wait (LINE would refuse them all)."""
+    return db.session.scalar(
+        select(CampaignAlert.paused_until).where(
+            CampaignAlert.kind == "quota", CampaignAlert.resolved_at.is_(None),
+            CampaignAlert.paused_until > now).order_by(CampaignAlert.paused_until.desc()))
+
+
+def pause_for_quota(message: str) -> None:
+    """Open a quota alert pausing pushes until the 1st of next month (business time)."""
+    if paused_until(utcnow()):
+        return
+    local = to_business_time(utcnow())
+    next_month = (local.replace(day=1) + timedelta(days=32)).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0)
+    db.session.add(CampaignAlert(kind="quota", message=message[:500],
+                                 paused_until=next_month.astimezone(utcnow().tzinfo)))
+
+
+def record_refusal(delivery: Delivery, message: str) -> None:
+    db.session.add(CampaignAlert(kind="refused",
+                                 message=f"{delivery.flow} #{delivery.id}: {message}"[:500]))
+
+
+def scaled(delay: timedelta) -> timedelta:
+    """Demo setting DEMO_TIME_SCALE compresses flow delays (60 = an hour becomes a minute)."""
+    return delay / current_app.config["SETTINGS"].demo_time_scale

@@ -1,0 +1,176 @@
+"""When each flow is planned: on domain events (a purchase, a rank-up, a restock) and in the
+daily sweeps (warranty, win-back, upgrade prompts), declared in core.schedule.
+
+Planning only writes ledger rows under unique keys, so running any of this twice is harmless.
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from campaigns import content, delivery, flows
+from campaigns.flows import Flow, register
+from campaigns.models import RestockRequest
+from catalog.models import Product
+from core import events, jobs
+from core.clock import to_business_time, utcnow
+from core.extensions import db
+from members.models import FollowStatus, Member, Membership
+from members.rank_progress import progress_to_next_rank
+from pos.models import Purchase, PurchaseLine, PurchaseStatus, Store
+
+register(Flow("welcome", "友だち追加（ウェルカム）", promotional=False))
+register(Flow("after_purchase", "店舗購入後のおすすめ", True,
+              {"delay_minutes": 60, "products": 5}, content.after_purchase))
+register(Flow("f2", "2回目購入クーポン", True, {"delay_days": 3}, content.second_purchase))
+register(Flow("restock", "再入荷のお知らせ", False, {}, content.restock))
+register(Flow("warranty", "保証期限のお知らせ", False, {"days_before": 30}, content.warranty))
+register(Flow("rank_nudge", "ランクアップまであと少し", True, {"within_yen": 5000},
+              content.rank_nudge))
+register(Flow("rank_up", "ランクアップのお祝い", False, {}, content.rank_up))
+register(Flow("winback", "休眠復帰（30/90/180日）", True,
+              {"stages": [30, 90, 180], "with_coupon": True}, content.winback))
+register(Flow("upgrade_prompt", "本会員登録のおすすめ", True,
+              {"after_purchases": 2, "after_days": 14}, content.upgrade_prompt))
+
+
+@jobs.job("followups", timeout=120)
+def dispatch_event(event_id: int) -> str:
+    """Plan the follow-ups a domain event calls for, once."""
+    event = db.session.get(events.DomainEvent, event_id)
+    if event is None or event.dispatched_at is not None:
+        return "already dispatched"
+    handler = ON_EVENT.get(event.kind)
+    if handler is not None:
+        handler(event)
+    event.dispatched_at = utcnow()
+    return event.kind
+
+
+def on_purchase_completed(event) -> None:
+    member = db.session.get(Member, event.member_id) if event.member_id else None
+    if member is None:
+        return
+    if event.payload.get("channel") == "store":
+        delay = timedelta(minutes=flows.params_for("after_purchase")["delay_minutes"])
+        delivery.plan(flow="after_purchase", member_id=member.id,
+                      occurrence=f"purchase:{event.subject_id}",
+                      context={"purchase_id": event.subject_id}, delay=delay,
+                      since=event.occurred_at)
+    if content.completed_purchases(member.id) == 1:
+        delivery.plan(flow="f2", member_id=member.id, occurrence="first-purchase",
+                      delay=timedelta(days=flows.params_for("f2")["delay_days"]),
+                      since=event.occurred_at)
+    _nudge_if_close_to_next_rank(member)
+
+
+def _nudge_if_close_to_next_rank(member: Member) -> None:
+    progress = progress_to_next_rank(member)
+    if progress and progress.spend_needed <= flows.params_for("rank_nudge")["within_yen"]:
+        delivery.plan(flow="rank_nudge", member_id=member.id,
+                      occurrence=f"to:{progress.next_rank.value}",
+                      context={"next_rank": progress.next_rank.value})
+
+
+def on_rank_up(event) -> None:
+    delivery.plan(flow="rank_up", member_id=event.member_id, occurrence=f"to:{event.payload['to']}",
+                  context={"to": event.payload["to"]})
+
+
+def on_restocked(event) -> None:
+    """Tell each shopper waiting for this product (here, or anywhere) once."""
+    store_id = event.payload.get("store_id")
+    store = db.session.get(Store, store_id) if store_id else None
+    waiting = db.session.scalars(select(RestockRequest).where(
+        RestockRequest.product_id == event.subject_id, RestockRequest.notified_at.is_(None),
+        (RestockRequest.store_id == store_id) | RestockRequest.store_id.is_(None)))
+    for request in waiting:
+        delivery.plan(flow="restock", member_id=request.member_id,
+                      occurrence=f"request:{request.id}",
+                      context={"product_id": event.subject_id,
+                               "store_name": store.name if store else None})
+        request.notified_at = utcnow()
+
+
+ON_EVENT = {
+    "purchase.completed": on_purchase_completed,
+    "rank.up": on_rank_up,
+    "stock.restocked": on_restocked,
+}
+for _kind in ON_EVENT:
+    events.subscribe(_kind, dispatch_event)
+
+
+@jobs.job("maintenance", timeout=300)
+def redispatch_lost_events() -> int:
+    """Events whose hand-off to the worker was lost (e.g. Redis was down) are handed off now."""
+    lost = events.undispatched()
+    for event in lost:
+        dispatch_event(event.id)
+    return len(lost)
+
+
+@jobs.job("followups", timeout=1800)
+def daily_sweep() -> dict:
+    """The date-based flows, once a day in business time; each plans at most once per key."""
+    return {"warranty": plan_warranty_notices(), "winback": plan_winbacks(),
+            "upgrade_prompt": plan_upgrade_prompts()}
+
+
+def _active_members():
+    return select(Member.id).where(Member.follow_status == FollowStatus.FOLLOWED)
+
+
+def plan_warranty_notices() -> int:
+    """Purchase lines whose warranty ends within `days_before` days from today."""
+    days_before = flows.params_for("warranty")["days_before"]
+    rows = db.session.execute(
+        select(PurchaseLine.id, Purchase.member_id, Purchase.purchased_at,
+               Product.warranty_months)
+        .join(Purchase, Purchase.id == PurchaseLine.purchase_id)
+        .join(Product, Product.id == PurchaseLine.product_id)
+        .where(Product.warranty_months > 0, Purchase.status == PurchaseStatus.COMPLETED,
+               Purchase.member_id.in_(_active_members()))).all()
+    today = to_business_time(utcnow()).date()
+    planned = 0
+    for line_id, member_id, purchased_at, months in rows:
+        ends = to_business_time(content.warranty_end(purchased_at, months)).date()
+        if today <= ends <= today + timedelta(days=days_before):
+            planned += bool(delivery.plan(flow="warranty", member_id=member_id,
+                                          occurrence=f"line:{line_id}",
+                                          context={"line_id": line_id}))
+    return planned
+
+
+def plan_winbacks() -> int:
+    """Members whose last purchase is 30/90/180+ days ago: the latest stage they reached."""
+    stages = sorted(flows.params_for("winback")["stages"], reverse=True)
+    last = (select(Purchase.member_id, func.max(Purchase.purchased_at).label("last_at"))
+            .where(Purchase.status == PurchaseStatus.COMPLETED,
+                   Purchase.member_id.in_(_active_members()))
+            .group_by(Purchase.member_id)).subquery()
+    planned = 0
+    for member_id, last_at in db.session.execute(select(last.c.member_id, last.c.last_at)):
+        idle_days = (utcnow() - last_at).days
+        stage = next((s for s in stages if idle_days >= s), None)
+        if stage is None:
+            continue
+        last_id = content.last_purchase_id(member_id)
+        planned += bool(delivery.plan(flow="winback", member_id=member_id,
+                                      occurrence=f"{stage}:after:{last_id}",
+                                      context={"stage": stage, "last_purchase_id": last_id}))
+    return planned
+
+
+def plan_upgrade_prompts() -> int:
+    """Light members with k purchases, or d days since joining: invite them once."""
+    params = flows.params_for("upgrade_prompt")
+    purchases = (select(func.count(Purchase.id)).where(
+        Purchase.member_id == Member.id, Purchase.status == PurchaseStatus.COMPLETED)
+        .scalar_subquery())
+    candidates = db.session.scalars(select(Member.id).where(
+        Member.membership == Membership.LIGHT, Member.follow_status == FollowStatus.FOLLOWED,
+        (purchases >= params["after_purchases"])
+        | (Member.joined_at <= utcnow() - timedelta(days=params["after_days"]))))
+    return sum(bool(delivery.plan(flow="upgrade_prompt", member_id=member_id,
+                                  occurrence="once")) for member_id in candidates)

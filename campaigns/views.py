@@ -1,0 +1,27 @@
+"""Tracked links: a shopper's tap on a follow-up is recorded, then sent on to the shop."""
+
+from flask import Blueprint, abort, redirect
+
+from campaigns.links import read_tracked
+from campaigns.models import Delivery, DeliveryClick
+from catalog.models import Product
+from core.clock import utcnow
+from core.extensions import db
+from core.signing import InvalidLink
+
+bp = Blueprint("campaigns", __name__)
+
+
+@bp.get("/r/<token>")
+def follow_link(token):
+    try:
+        delivery_id, product_id = read_tracked(token)
+    except InvalidLink:
+        abort(404)
+    delivery, product = db.session.get(Delivery, delivery_id), db.session.get(Product, product_id)
+    if delivery is None or product is None or not product.online_url:
+        abort(404)
+    db.session.add(DeliveryClick(delivery_id=delivery.id, product_id=product.id))
+    delivery.clicked_at = delivery.clicked_at or utcnow()
+    db.session.commit()
+    return redirect(product.online_url, code=302)

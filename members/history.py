@@ -1,0 +1,35 @@
+"""The member's page: one purchase history across stores and the online shop, with the
+warranty end of each product that has one."""
+
+from flask import abort, render_template
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from core.clock import to_business_time
+from core.extensions import db
+from core.signing import InvalidLink
+from members import links
+from members.views import _member_or_404, bp
+from pos.models import Purchase, PurchaseLine
+
+
+@bp.get("/members/history/<token>")
+def history(token):
+    try:
+        member = _member_or_404(links.read_history_token(token))
+    except InvalidLink as exc:
+        abort(410 if exc.expired else 404)
+    purchases = db.session.scalars(
+        select(Purchase).where(Purchase.member_id == member.id)
+        .options(selectinload(Purchase.lines).selectinload(PurchaseLine.product),
+                 selectinload(Purchase.store))
+        .order_by(Purchase.purchased_at.desc()).limit(100)).all()
+    return render_template("members/history.html", member=member, purchases=purchases,
+                           local=to_business_time, warranty_end=_warranty_end)
+
+
+def _warranty_end(purchase, line):
+    from campaigns.content import warranty_end
+
+    months = line.product.warranty_months
+    return to_business_time(warranty_end(purchase.purchased_at, months)) if months else None
