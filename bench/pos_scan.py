@@ -1,6 +1,7 @@
 """Register API: scan latency at 32 concurrent registers, and purchase throughput.
 
-    .venv/bin/python -m bench.pos_scan [seconds-per-phase]   (DATABASE_URL/REDIS_URL optional)
+    .venv/bin/python -m bench.pos_scan [seconds-per-phase [gunicorn-workers threads]]
+    (DATABASE_URL / REDIS_URL optional; REDIS_URL's database is flushed)
 
 Serves the product with gunicorn on loopback (bench.serve), gives 32 registers their own API
 keys, then runs three phases from 4 client processes x 8 threads (one thread per register):
@@ -19,7 +20,7 @@ import time
 from bench.serve import percentile, product
 
 REGISTERS, PROCESSES = 32, 4
-MEMBERS, PRODUCTS = 500, 50
+MEMBERS, PRODUCTS = 2000, 500
 
 
 def seed(env: dict) -> tuple[list[str], list[str], list[str]]:
@@ -103,11 +104,12 @@ def run_phase(base_url, api_keys, numbers, skus, phase, seconds) -> dict:
 
 def main() -> None:
     seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 10
-    with product(workers=4, threads=8) as (base_url, env):
+    workers, threads = (int(v) for v in (sys.argv[2:4] if len(sys.argv) > 3 else (4, 8)))
+    with product(workers=workers, threads=threads) as (base_url, env):
         api_keys, numbers, skus = seed(env)
         backend = env["DATABASE_URL"].split(":", 1)[0]
         print(f"backend {backend}, {REGISTERS} registers, {seconds:.0f} s per phase, "
-              f"gunicorn 4 workers x 8 threads")
+              f"gunicorn {workers} workers x {threads} threads")
         run_phase(base_url, api_keys, numbers, skus, "saturated", 2)  # warm every worker up
         for phase in ("paced", "saturated", "purchase"):
             row = run_phase(base_url, api_keys, numbers, skus, phase, seconds)

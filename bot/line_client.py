@@ -54,18 +54,24 @@ class Sent:
     request_id: str | None
 
 
-def _configuration() -> Configuration:
+_clients: dict[tuple[str, str], ApiClient] = {}
+
+
+def _client() -> ApiClient:
+    """One SDK client per process and channel: its connection pool keeps connections alive
+    (a new client per call would open a new TCP/TLS connection for every message)."""
     settings = current_app.config["SETTINGS"]
-    config = Configuration(host=settings.line_api_base_url,
-                           access_token=settings.line_channel_access_token)
-    config.retries = False  # retries belong to the job, which keeps the retry key
-    return config
+    key = (settings.line_api_base_url, settings.line_channel_access_token)
+    if key not in _clients:
+        config = Configuration(host=key[0], access_token=key[1])
+        config.retries = False  # retries belong to the job, which keeps the retry key
+        _clients[key] = ApiClient(config)
+    return _clients[key]
 
 
 def _call(fn, *args, **kwargs):
     try:
-        with ApiClient(_configuration()) as client:
-            return fn(client, *args, **kwargs)
+        return fn(_client(), *args, **kwargs)
     except ApiException as exc:
         raise _as_line_error(exc) from exc
     except OSError as exc:  # connection refused, timeout (urllib3 errors are OSErrors)

@@ -25,15 +25,16 @@ def quiet_hours_end(now: datetime) -> datetime | None:
     return morning.astimezone(now.tzinfo)
 
 
-def over_daily_cap(member_id: int, now: datetime) -> bool:
-    """Has the member had their promotional messages for today (business date)?"""
+def over_daily_cap(member_id: int, now: datetime, also: int = 0) -> bool:
+    """Has the member had their promotional messages for today (business date), counting
+    `also` more about to be sent?"""
     local = to_business_time(now)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
     sent_today = db.session.scalar(
         select(func.count(Delivery.id)).where(
             Delivery.member_id == member_id, Delivery.promotional.is_(True),
             Delivery.status == "sent", Delivery.sent_at >= day_start))
-    return sent_today >= DAILY_PROMOTIONAL_CAP
+    return sent_today + also >= DAILY_PROMOTIONAL_CAP
 
 
 def paused_until(now: datetime) -> datetime | None:
@@ -48,11 +49,16 @@ def pause_for_quota(message: str) -> None:
     """Open a quota alert pausing pushes until the 1st of next month (business time)."""
     if paused_until(utcnow()):
         return
-    local = to_business_time(utcnow())
-    next_month = (local.replace(day=1) + timedelta(days=32)).replace(
-        day=1, hour=0, minute=0, second=0, microsecond=0)
     db.session.add(CampaignAlert(kind="quota", message=message[:500],
-                                 paused_until=next_month.astimezone(utcnow().tzinfo)))
+                                 paused_until=next_month_start()))
+
+
+def next_month_start() -> datetime:
+    """When LINE's monthly quota renews: the 1st of next month, business time."""
+    local = to_business_time(utcnow())
+    start = (local.replace(day=1) + timedelta(days=32)).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0)
+    return start.astimezone(utcnow().tzinfo)
 
 
 def record_refusal(delivery: Delivery, message: str) -> None:

@@ -34,8 +34,7 @@ def adjust_stock(*, store_id: int, product_id: int, delta: int) -> tuple[int, in
     """Move stock by `delta` (a sale is negative, a return positive); returns (before, after)."""
     after = _increment(store_id, product_id, delta)
     if after is None:
-        _write(store_id, product_id, delta)
-        after = delta
+        after = _create_or_increment(store_id, product_id, delta)
     _record_change(store_id, product_id, after - delta, after)
     return after - delta, after
 
@@ -46,6 +45,15 @@ def _increment(store_id: int, product_id: int, delta: int) -> int | None:
             .values(quantity=Stock.quantity + delta).returning(Stock.quantity)
             .execution_options(synchronize_session=False))
     return db.session.execute(stmt).scalar()
+
+
+def _create_or_increment(store_id: int, product_id: int, delta: int) -> int:
+    try:
+        with db.session.begin_nested():
+            db.session.add(Stock(store_id=store_id, product_id=product_id, quantity=delta))
+        return delta
+    except IntegrityError:  # another sale created the row first: move it instead
+        return _increment(store_id, product_id, delta)
 
 
 def _locked_quantity(store_id: int, product_id: int) -> int:

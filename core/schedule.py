@@ -1,6 +1,6 @@
 """Every periodic job, declared in one place. Cron fields are in business time (Asia/Tokyo)."""
 
-from campaigns import delivery, triggers
+from campaigns import sending, triggers
 from core import maintenance
 
 # (job, queue, cron expression or interval in seconds)
@@ -8,7 +8,7 @@ SCHEDULE = [
     (maintenance.record_worker_heartbeat, "maintenance", {"interval": 60}),
     (maintenance.prune_webhook_events, "maintenance", {"cron": "30 4 * * *"}),
     # The delivery ledger is the follow-ups' schedule; this sends what has come due.
-    (delivery.release_due_deliveries, "followups", {"interval": 30}),
+    (sending.release_due_deliveries, "followups", {"interval": 30}),
     (triggers.redispatch_lost_events, "maintenance", {"interval": 120}),
     # Date-based flows (warranty, win-back, upgrade prompts): mid-morning, after quiet hours.
     (triggers.daily_sweep, "followups", {"cron": "0 10 * * *"}),

@@ -10,6 +10,7 @@ import secrets
 import string
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from core.clock import utcnow
 from core.extensions import db
@@ -47,7 +48,9 @@ def authenticate(*, key: str) -> Register | None:
     parts = (key or "").split("_")
     if len(parts) != 3 or parts[0] != "rk":
         return None
-    register = db.session.scalar(select(Register).where(Register.api_key_prefix == parts[1]))
+    # The store comes along: every API call needs it, and a scan should cost few round trips.
+    register = db.session.scalar(select(Register).options(joinedload(Register.store))
+                                 .where(Register.api_key_prefix == parts[1]))
     if register is None or register.api_key_revoked_at is not None or not register.api_key_hash:
         return None
     return register if hmac.compare_digest(register.api_key_hash, _digest(key)) else None

@@ -141,7 +141,8 @@ def _complete(purchase: Purchase, priced: list, coupons: list, member: Member | 
             redemption.redeem(coupon_id=coupon.id, purchase_id=purchase.id)
         except redemption.CouponError as exc:
             raise unprocessable(exc.code, str(exc)) from exc
-    for product, line in priced:
+    # Stock rows in product order: concurrent sales lock them in the same order, no deadlock.
+    for product, line in sorted(priced, key=lambda pair: pair[0].id):
         db.session.add(PurchaseLine(purchase_id=purchase.id, product_id=product.id,
                                     quantity=line.quantity, unit_price=line.unit_price,
                                     discount=line.discount, line_total=line.line_total))

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from campaigns.delivery import release_due_deliveries
+from campaigns.sending import release_due_deliveries
 from catalog.models import Stock
 from core import clock as core_clock
 from core.extensions import db
