@@ -1,18 +1,16 @@
 """Console page 'システム': queues, workers and a round trip through the worker."""
 
 from flask import flash, redirect, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from rq import Queue, Worker
 
 from admin.models import Role
-from admin.views import SecureIndexView
+from admin.views import SecureBaseView
 from core import jobs, maintenance
 
 
-class SystemView(BaseView):
+class SystemView(SecureBaseView):
     roles = (Role.ADMIN,)
-    is_accessible = SecureIndexView.is_accessible
-    inaccessible_callback = SecureIndexView.inaccessible_callback
 
     @expose("/")
     def index(self):

@@ -1,7 +1,7 @@
 """Flask-Admin base views: sign-in and role required everywhere, Flask-WTF CSRF on every form."""
 
 from flask import redirect, request, url_for
-from flask_admin import AdminIndexView, expose
+from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.model.filters import convert
@@ -47,6 +47,18 @@ class SecureIndexView(AdminIndexView):
     @expose("/")
     def index(self):
         return self.render("admin/console_index.html")
+
+
+class SecureBaseView(BaseView):
+    """A custom console page: signed-in staff only (roles may narrow it)."""
+
+    roles = STAFF
+
+    def is_accessible(self):
+        return _allowed(self.roles)
+
+    def inaccessible_callback(self, name, **kwargs):
+        return _refuse()
 
 
 class SecureModelView(ModelView):

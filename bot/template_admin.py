@@ -1,18 +1,15 @@
 """Console page 'メッセージ文面': every shopper-facing text, its default, and the edited version."""
 
 from flask import flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from sqlalchemy import select
 
-from admin.views import STAFF, SecureIndexView
+from admin.views import SecureBaseView
 from bot import texts
 from core.extensions import db
 
 
-class MessageTemplateView(BaseView):
-    roles = STAFF
-    is_accessible = SecureIndexView.is_accessible
-    inaccessible_callback = SecureIndexView.inaccessible_callback
+class MessageTemplateView(SecureBaseView):
 
     @expose("/")
     def index(self):

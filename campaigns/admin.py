@@ -3,18 +3,15 @@
 import json
 
 from flask import flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 
-from admin.views import STAFF, SecureIndexView, SecureModelView
+from admin.views import SecureBaseView, SecureModelView
 from campaigns import flows, gates, stats
 from core.clock import utcnow
 from core.extensions import db
 
 
-class FlowsView(BaseView):
-    roles = STAFF
-    is_accessible = SecureIndexView.is_accessible
-    inaccessible_callback = SecureIndexView.inaccessible_callback
+class FlowsView(SecureBaseView):
 
     @expose("/")
     def index(self):

@@ -81,15 +81,17 @@ def reply_once(*, member_id: int, flow: str, webhook_event_id: str, reply_token:
     except LineApiError as exc:
         if exc.retryable:
             raise
-        _finish(delivery, "failed", error=str(exc))
+        mark(delivery, "failed", error=str(exc))
         return push_once(member_id=member_id, flow=flow, key=f"push:{webhook_event_id}",
                          messages=messages)
-    _finish(delivery, "sent", request_id=sent.request_id)
+    mark(delivery, "sent", request_id=sent.request_id)
+    db.session.commit()
     return delivery
 
 
-def _finish(delivery: Delivery, status: str, *, error: str | None = None,
-            request_id: str | None = None) -> None:
+def mark(delivery: Delivery, status: str, *, error: str | None = None,
+         request_id: str | None = None) -> str:
+    """Record a row's outcome (sent, failed, skipped). Caller commits."""
     delivery.status = status
     if error:
         delivery.last_error = error[:500]
@@ -97,7 +99,7 @@ def _finish(delivery: Delivery, status: str, *, error: str | None = None,
         delivery.line_request_id = request_id
     if status == "sent":
         delivery.sent_at = utcnow()
-    db.session.commit()
+    return status
 
 
 def for_member(*, member_id: int) -> list[Delivery]:

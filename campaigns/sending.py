@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from bot import line_client
 from bot.line_client import LineApiError
 from campaigns import flows, gates
+from campaigns.delivery import mark
 from campaigns.models import Delivery
 from core import jobs
 from core.clock import utcnow
@@ -78,7 +79,7 @@ def _gate(delivery: Delivery, now: datetime, pause: datetime | None,
         return "not due"
     member = delivery.member
     if member is None or not member.can_be_messaged or not member.line_user_id:
-        return _finish(delivery, "skipped", error="member blocked or withdrawn")
+        return mark(delivery, "skipped", error="member blocked or withdrawn")
     if pause is not None:
         return _defer(delivery, pause, "paused: monthly quota reached")
     if delivery.flow in flows.FLOWS:
@@ -88,17 +89,17 @@ def _gate(delivery: Delivery, now: datetime, pause: datetime | None,
 
 def _flow_gate(delivery: Delivery, now: datetime, promoted: Counter) -> str | None:
     if not flows.is_enabled(delivery.flow):
-        return _finish(delivery, "skipped", error="flow switched off")
+        return mark(delivery, "skipped", error="flow switched off")
     if (morning := gates.quiet_hours_end(now)) is not None:
         return _defer(delivery, morning, "quiet hours")
     if delivery.promotional and gates.over_daily_cap(delivery.member_id, now,
                                                      also=promoted[delivery.member_id]):
-        return _finish(delivery, "skipped", error="daily promotional cap reached")
+        return mark(delivery, "skipped", error="daily promotional cap reached")
     if delivery.messages is None:
         built = flows.FLOWS[delivery.flow].build(delivery, delivery.member,
                                                  flows.params_for(delivery.flow))
         if not built:
-            return _finish(delivery, "skipped", error="no longer relevant")
+            return mark(delivery, "skipped", error="no longer relevant")
         delivery.messages = built  # fixed now: every retry sends exactly this
     promoted[delivery.member_id] += delivery.promotional
     return None
@@ -126,9 +127,9 @@ def _push_all(rows: list[Delivery]) -> list:
 def _record(delivery: Delivery, outcome) -> None:
     delivery.attempts += 1
     if not isinstance(outcome, LineApiError):
-        _finish(delivery, "sent", request_id=outcome)
+        mark(delivery, "sent", request_id=outcome)
     elif outcome.already_accepted:  # an earlier attempt reached LINE; its answer was lost
-        _finish(delivery, "sent", request_id=outcome.accepted_request_id)
+        mark(delivery, "sent", request_id=outcome.accepted_request_id)
     elif outcome.quota_exhausted:
         gates.pause_for_quota(outcome.message)
         _defer(delivery, gates.next_month_start(), outcome.message)
@@ -137,21 +138,9 @@ def _record(delivery: Delivery, outcome) -> None:
         _defer(delivery, utcnow() + backoff, str(outcome))
     else:
         gates.record_refusal(delivery, str(outcome))
-        _finish(delivery, "failed", error=str(outcome))
+        mark(delivery, "failed", error=str(outcome))
 
 
 def _defer(delivery: Delivery, until: datetime, reason: str) -> str:
     delivery.send_after, delivery.last_error = until, reason[:500]
     return "deferred"
-
-
-def _finish(delivery: Delivery, status: str, *, error: str | None = None,
-            request_id: str | None = None) -> str:
-    delivery.status = status
-    if error:
-        delivery.last_error = error[:500]
-    if request_id:
-        delivery.line_request_id = request_id
-    if status == "sent":
-        delivery.sent_at = utcnow()
-    return status

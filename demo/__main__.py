@@ -53,6 +53,8 @@ def demo_environment(redis_url: str) -> dict:
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{WEB_PORT}",
         "CONSOLE_PASSWORD": persistent_secret("demo_admin_password", 8),
         "PYTHONUNBUFFERED": "1",
+        # Follow-ups an hour after a purchase arrive a minute later in the demo.
+        "DEMO_TIME_SCALE": os.environ.get("DEMO_TIME_SCALE", "60"),
     }
 
 

@@ -51,7 +51,7 @@ ACTIONS = st.lists(st.one_of(
 ), max_size=15)
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=25, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actions=ACTIONS)
 def test_balance_equals_the_ledger_after_any_purchases_returns_and_redemptions(
