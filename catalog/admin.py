@@ -1,9 +1,9 @@
 """Console views of the catalogue: stock edits go through catalog.service (events), CSV upload."""
 
 from flask import request
-from flask_admin import BaseView, expose
+from flask_admin import expose
 
-from admin.views import STAFF, SecureIndexView, SecureModelView
+from admin.views import STAFF, SecureBaseView, SecureModelView
 from catalog import imports, service
 from core.extensions import db
 
@@ -22,10 +22,8 @@ class StockView(SecureModelView):
         return True
 
 
-class CatalogImportView(BaseView):
+class CatalogImportView(SecureBaseView):
     roles = STAFF
-    is_accessible = SecureIndexView.is_accessible
-    inaccessible_callback = SecureIndexView.inaccessible_callback
 
     @expose("/", methods=["GET", "POST"])
     def index(self):

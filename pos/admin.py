@@ -1,22 +1,17 @@
 """Console views of the register: API keys (admins), loyalty settings, online order upload."""
 
 from flask import flash, redirect, request, url_for
-from flask_admin import BaseView, expose
+from flask_admin import expose
 from sqlalchemy import select
 
 from admin.models import Role
-from admin.views import STAFF, SecureIndexView, SecureModelView
+from admin.views import STAFF, SecureBaseView, SecureModelView
 from core.extensions import db
 from pos import keys, online
 from pos.models import Register
 
 
-class _Guarded(BaseView):
-    is_accessible = SecureIndexView.is_accessible
-    inaccessible_callback = SecureIndexView.inaccessible_callback
-
-
-class RegisterKeysView(_Guarded):
+class RegisterKeysView(SecureBaseView):
     """Issue and revoke register API keys; a new key is shown once and never stored."""
 
     roles = (Role.ADMIN,)
@@ -58,7 +53,7 @@ class LoyaltySettingsView(SecureModelView):
                      "gold_multiplier_pct": "ゴールド倍率%"}
 
 
-class OnlineOrderImportView(_Guarded):
+class OnlineOrderImportView(SecureBaseView):
     roles = STAFF
 
     @expose("/", methods=["GET", "POST"])
