@@ -16,8 +16,10 @@ import yaml
 from jsonschema import Draft7Validator, validators
 from jsonschema.exceptions import ValidationError
 
-# LINE's own specs (Apache-2.0) live beside the repository, in ../shared/line-openapi.
-_DEFAULT_SPEC_DIR = Path(__file__).resolve().parents[2] / "shared" / "line-openapi"
+# LINE's own specs (Apache-2.0): the shared copy beside the repository, else the one shipped here.
+_SHARED_SPEC_DIR = Path(__file__).resolve().parents[2] / "shared" / "line-openapi"
+_SHIPPED_SPEC_DIR = Path(__file__).resolve().parent / "openapi"
+_DEFAULT_SPEC_DIR = _SHARED_SPEC_DIR if _SHARED_SPEC_DIR.is_dir() else _SHIPPED_SPEC_DIR
 SPEC_DIR = os.environ.get("LINESIM_SPEC_DIR", str(_DEFAULT_SPEC_DIR))
 _REF_PREFIX = "#/components/schemas/"
 _DEFS_PREFIX = "#/$defs/"
