@@ -39,6 +39,8 @@ DEFAULTS = {
                         "本当に退会しますか？",
     "withdraw_done": "退会手続きが完了しました。ご利用ありがとうございました。",
     "withdraw_cancelled": "退会を取り消しました。引き続きよろしくお願いします。",
+    "receipt": "{display_name}さん、{place}でのお買い上げ（¥{total}）ありがとうございます。\n"
+               "今回のポイント：+{earned} pt\nポイント残高：{balance} pt",
     "after_purchase": "{display_name}さん、本日はご来店ありがとうございました！"
                       "お買い上げの商品と相性のよいアイテムをご紹介します。",
     "second_purchase": "{display_name}さん、先日はありがとうございました。"

@@ -21,6 +21,21 @@ from pos.models import Purchase, PurchaseLine, PurchaseStatus
 PLACEHOLDER_IMAGE = "/static/product-placeholder.png"
 
 
+def receipt(delivery, member: Member, params: dict):
+    """Thanks for the purchase, with the points it earned and the new balance."""
+    from members.points import earned_for_purchase
+
+    purchase = db.session.get(Purchase, delivery.context["purchase_id"])
+    if purchase is None or purchase.status != PurchaseStatus.COMPLETED:
+        return None
+    place = "オンラインストア" if purchase.channel == "online" else purchase.store.name
+    body = render("receipt", display_name=_name(member), place=place,
+                  total=f"{purchase.total:,}",
+                  earned=f"{earned_for_purchase(purchase_id=purchase.id):,}",
+                  balance=f"{member.points_balance:,}")
+    return [messages.text(body, member=member)]
+
+
 def after_purchase(delivery, member: Member, params: dict):
     products = recommendations.for_purchase(purchase_id=delivery.context["purchase_id"],
                                             limit=params["products"])

@@ -17,6 +17,8 @@ class Flow:
     promotional: bool  # counts against the daily cap
     defaults: dict = field(default_factory=dict)
     build: Callable | None = None  # (delivery, member, params) -> list[dict] | None
+    # An answer to the shopper's own action (e.g. a receipt) goes out at once, even at night.
+    quiet_hours: bool = True
 
 
 FLOWS: dict[str, Flow] = {}

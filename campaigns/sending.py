@@ -90,7 +90,8 @@ def _gate(delivery: Delivery, now: datetime, pause: datetime | None,
 def _flow_gate(delivery: Delivery, now: datetime, promoted: Counter) -> str | None:
     if not flows.is_enabled(delivery.flow):
         return mark(delivery, "skipped", error="flow switched off")
-    if (morning := gates.quiet_hours_end(now)) is not None:
+    quiet = flows.FLOWS[delivery.flow].quiet_hours
+    if quiet and (morning := gates.quiet_hours_end(now)) is not None:
         return _defer(delivery, morning, "quiet hours")
     if delivery.promotional and gates.over_daily_cap(delivery.member_id, now,
                                                      also=promoted[delivery.member_id]):

@@ -20,6 +20,8 @@ from members.rank_progress import progress_to_next_rank
 from pos.models import Purchase, PurchaseLine, PurchaseStatus, Store
 
 register(Flow("welcome", "友だち追加（ウェルカム）", promotional=False))
+register(Flow("receipt", "お買い上げ・ポイント通知", False, {}, content.receipt,
+              quiet_hours=False))
 register(Flow("after_purchase", "店舗購入後のおすすめ", True,
               {"delay_minutes": 60, "products": 5}, content.after_purchase))
 register(Flow("f2", "2回目購入クーポン", True, {"delay_days": 3}, content.second_purchase))
@@ -51,6 +53,8 @@ def on_purchase_completed(event) -> None:
     member = db.session.get(Member, event.member_id) if event.member_id else None
     if member is None:
         return
+    delivery.plan(flow="receipt", member_id=member.id, occurrence=f"purchase:{event.subject_id}",
+                  context={"purchase_id": event.subject_id})
     if event.payload.get("channel") == "store":
         delay = timedelta(minutes=flows.params_for("after_purchase")["delay_minutes"])
         delivery.plan(flow="after_purchase", member_id=member.id,

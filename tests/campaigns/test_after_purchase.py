@@ -17,7 +17,8 @@ def test_an_hour_after_a_store_purchase_recommends_what_goes_with_it(
     hanako, member = member_of()
     _history(buy, member_of, [("TEE", "CHINO"), ("TEE", "CHINO"), ("TEE", "CAP")])
     buy(member, "TEE")
-    hanako.new_messages()
+    follow_ups()  # the receipt comes at once
+    assert "+30 pt" in hanako.new_messages()[0]["text"]
 
     clock.advance(minutes=59)
     follow_ups()
@@ -45,7 +46,8 @@ def test_out_of_stock_products_are_never_recommended(member_of, buy, clock, foll
     session.query(Stock).filter_by(product_id=products["CHINO"].id).update({"quantity": 0})
     session.commit()
     buy(member, "TEE")
-    hanako.new_messages()
+    follow_ups()  # the receipt comes at once
+    assert "+30 pt" in hanako.new_messages()[0]["text"]
 
     clock.advance(minutes=60)
     follow_ups()
@@ -66,8 +68,10 @@ def test_it_is_sent_once_even_if_the_sweep_and_the_worker_run_again(
 
     sent = session.query(Delivery).filter_by(flow="after_purchase", member_id=member.id).all()
     assert [d.status for d in sent] == ["sent"]
-    pushes = linesim.calls(path_prefix="/v2/bot/message/push")
-    assert len([c for c in pushes if c["body"]["to"] == hanako.user_id]) == 1
+    pushes = [c for c in linesim.calls(path_prefix="/v2/bot/message/push")
+              if c["body"]["to"] == hanako.user_id]
+    carousels = [c for c in pushes if any(m["type"] == "flex" for m in c["body"]["messages"])]
+    assert len(carousels) == 1
 
 
 def test_a_purchase_late_in_the_evening_waits_for_the_morning(
@@ -76,7 +80,8 @@ def test_a_purchase_late_in_the_evening_waits_for_the_morning(
     _history(buy, member_of, [("TEE", "CHINO")])
     clock.set_tokyo(2026, 11, 24, 20, 30)
     buy(member, "TEE")
-    hanako.new_messages()
+    follow_ups()  # the receipt comes at once
+    assert "+30 pt" in hanako.new_messages()[0]["text"]
 
     clock.set_tokyo(2026, 11, 24, 21, 31)
     follow_ups()

@@ -174,3 +174,14 @@ def test_full_members_are_not_invited(member_of, buy, worker, follow_ups, sessio
     worker.call(daily_sweep)
     follow_ups()
     assert "upgrade_prompt" not in _flows_sent(session, member.id)
+
+
+def test_a_purchase_is_acknowledged_at_once_with_the_points_it_earned(
+        member_of, buy, clock, follow_ups):
+    hanako, member = member_of()
+    clock.set_tokyo(2026, 11, 24, 21, 30)  # even after the shop's quiet hours begin
+    buy(member, "EARBUDS")
+    follow_ups()
+    assert texts(hanako.new_messages()) == [
+        "山田花子さん、渋谷店でのお買い上げ（¥12,000）ありがとうございます。\n"
+        "今回のポイント：+120 pt\nポイント残高：120 pt"]
