@@ -36,13 +36,18 @@ def record_new_events(raw_events: list[dict]) -> list[int]:
 def _insert_unseen(raw_events: list[dict]):
     """One INSERT for the whole request; the unique webhookEventId skips duplicates, even
     copies arriving at the same moment on other connections."""
+    now = utcnow()
+    return db.session.execute(_insert_statement(),
+                              [_row_values(raw, now) for raw in raw_events]).all()
+
+
+def _insert_statement():
+    # Rows go as parameters, not in the statement, so its compiled form is cached and reused.
+    table = WebhookEvent.__table__
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    now = utcnow()
-    stmt = (insert(WebhookEvent).values([_row_values(raw, now) for raw in raw_events])
-            .on_conflict_do_nothing(index_elements=["webhook_event_id"])
-            .returning(WebhookEvent.id, WebhookEvent.event_type, WebhookEvent.line_user_id))
-    return db.session.execute(stmt).all()
+    return (insert(table).on_conflict_do_nothing(index_elements=["webhook_event_id"])
+            .returning(table.c.id, table.c.event_type, table.c.line_user_id))
 
 
 def _row_values(raw: dict, now: datetime) -> dict:
