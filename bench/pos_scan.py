@@ -20,6 +20,7 @@ import time
 from bench.serve import percentile, product
 
 REGISTERS, PROCESSES = 32, 4
+CLIENT_START_SECONDS = 3.0
 MEMBERS, PRODUCTS = 2000, 500
 
 
@@ -52,12 +53,14 @@ def seed(env: dict) -> tuple[list[str], list[str], list[str]]:
 
 
 def register_loop(args) -> tuple[list[float], int, int]:
-    base_url, key, phase, numbers, skus, stop_at, tag = args
+    base_url, key, phase, numbers, skus, start_at, stop_at, tag = args
     host, port = base_url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=30)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     latencies, failures, n = [], 0, 0
-    while time.monotonic() < stop_at:
+    # Every client process is up (its start-up costs CPU) before anyone is measured.
+    time.sleep(max(0.0, start_at - time.time()))
+    while time.time() < stop_at:
         path, body = _request(phase, numbers, skus, f"{tag}-{n}")
         started = time.perf_counter()
         connection.request("POST", path, json.dumps(body).encode(), headers)  # one send()
@@ -88,8 +91,9 @@ def _process(args) -> list:
 
 
 def run_phase(base_url, api_keys, numbers, skus, phase, seconds) -> dict:
-    stop_at = time.monotonic() + seconds
-    jobs = [(base_url, key, phase, numbers, skus, stop_at, f"{phase}-{i}")
+    start_at = time.time() + CLIENT_START_SECONDS
+    stop_at = start_at + seconds
+    jobs = [(base_url, key, phase, numbers, skus, start_at, stop_at, f"{phase}-{i}")
             for i, key in enumerate(api_keys)]
     groups = [jobs[i::PROCESSES] for i in range(PROCESSES)]
     with multiprocessing.get_context("spawn").Pool(PROCESSES) as pool:

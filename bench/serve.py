@@ -1,4 +1,8 @@
-"""Start the product under gunicorn on a temporary database for a benchmark, and stop it."""
+"""Start the product under gunicorn on a temporary database for a benchmark, and stop it.
+
+BENCH_GUNICORN_ARGS adds gunicorn options, e.g. an access log with request times:
+"--access-logfile /tmp/access.log --access-logformat %(U)s:%(M)s".
+"""
 
 import os
 import subprocess
@@ -35,7 +39,8 @@ def product(extra_env: dict | None = None, workers: int = 2, threads: int = 4):
         _reset_database(env)
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
-             str(workers), "--threads", str(threads), "--log-level", "warning", "app:create_app()"],
+             str(workers), "--threads", str(threads), "--log-level", "warning",
+             *os.environ.get("BENCH_GUNICORN_ARGS", "").split(), "app:create_app()"],
             cwd=ROOT, env=env)
         try:
             _wait(f"http://127.0.0.1:{port}/healthz")
