@@ -1,0 +1,74 @@
+"""A real worker process killed (SIGKILL) while its pushes are in flight, then restarted:
+every member gets their message exactly once."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from rq import Queue
+
+from campaigns import delivery
+from campaigns.models import Delivery
+from core.settings import ROOT
+
+MEMBERS = 12
+
+
+def _worker(settings, *args):
+    env = {**os.environ, "FLASK_APP": "app.py", "DATABASE_URL": settings.database_url,
+           "REDIS_URL": settings.redis_url, "SECRET_KEY": settings.secret_key,
+           "LINE_API_BASE_URL": settings.line_api_base_url,
+           "LINE_CHANNEL_ACCESS_TOKEN": settings.line_channel_access_token,
+           "LINE_CHANNEL_SECRET": settings.line_channel_secret}
+    return subprocess.Popen([sys.executable, "-m", "flask", "worker", "--queue", "followups",
+                             *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def _wait_for(condition, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_a_worker_killed_mid_send_and_restarted_sends_nothing_twice(
+        linesim, make, session, settings, worker, redis):
+    users = [linesim.add_user(f"会員{n}")["userId"] for n in range(MEMBERS)]
+    for user_id in users:
+        linesim.follow(user_id)
+    for user_id in users:
+        member = make.member(line_user_id=user_id)
+        delivery.record_once(member_id=member.id, flow="notice", key=f"crash:{user_id}",
+                             messages=[{"type": "text", "text": "お知らせ"}])
+    session.commit()
+    from campaigns.sending import release_due_deliveries
+
+    worker.call(release_due_deliveries)  # one batch of 12 rows waits on the queue
+    linesim.set_faults(latency_ms=3000)  # LINE is slow: pushes stay in flight for 3 s
+    started = Queue("followups", connection=redis).started_job_registry
+
+    doomed = _worker(settings)
+    _wait_for(lambda: started.count >= 1)  # the batch job is running
+    time.sleep(1.0)  # its pushes have gone out and are waiting on LINE
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(timeout=10)
+    linesim.clear_faults()
+    time.sleep(2.5)  # LINE finishes what it had already accepted
+
+    session.expire_all()
+    assert session.query(Delivery).filter_by(status="sent").count() == 0  # none recorded
+    worker.call(release_due_deliveries)
+    restarted = _worker(settings, "--burst", "--without-scheduler")
+    assert restarted.wait(timeout=60) == 0
+
+    session.expire_all()
+    assert session.query(Delivery).filter_by(status="sent").count() == MEMBERS
+    assert [len(linesim.inbox(user_id)) for user_id in users] == [1] * MEMBERS
+    statuses = [c["status"] for c in linesim.calls(path_prefix="/v2/bot/message/push")]
+    assert statuses.count(409) >= 1  # the resends LINE had already accepted
+    assert statuses.count(200) == MEMBERS
