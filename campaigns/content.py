@@ -53,16 +53,18 @@ def _product_bubble(delivery_id: int, product: Product) -> dict:
     from core.signing import public_url
 
     image = product.image_url or public_url(PLACEHOLDER_IMAGE)
-    return {"type": "bubble", "size": "kilo",
-            "hero": {"type": "image", "url": image, "size": "full", "aspectRatio": "1:1",
-                     "aspectMode": "cover"},
-            "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": [
-                {"type": "text", "text": product.name, "weight": "bold", "wrap": True},
-                {"type": "text", "text": f"¥{product.price:,}", "color": "#666666"}]},
-            "footer": {"type": "box", "layout": "vertical", "contents": [{
-                "type": "button", "style": "primary", "color": messages.GREEN, "height": "sm",
-                "action": {"type": "uri", "label": "オンラインストアで見る",
-                           "uri": tracked_url(delivery_id=delivery_id, product_id=product.id)}}]}}
+    bubble = {"type": "bubble", "size": "kilo",
+              "hero": {"type": "image", "url": image, "size": "full", "aspectRatio": "1:1",
+                       "aspectMode": "cover"},
+              "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": [
+                  {"type": "text", "text": product.name, "weight": "bold", "wrap": True},
+                  {"type": "text", "text": f"¥{product.price:,}", "color": "#666666"}]}}
+    if product.online_url:  # a tracked link to the online shop, where there is one
+        link = tracked_url(delivery_id=delivery_id, product_id=product.id)
+        bubble["footer"] = {"type": "box", "layout": "vertical", "contents": [{
+            "type": "button", "style": "primary", "color": messages.GREEN, "height": "sm",
+            "action": {"type": "uri", "label": "オンラインストアで見る", "uri": link}}]}
+    return bubble
 
 
 def second_purchase(delivery, member: Member, params: dict):

@@ -48,9 +48,13 @@ def seed():
     for store in stores.values():
         if store.kind == StoreKind.SHOP:
             _get_or_create(Register, store_id=store.id, code="R1", name="1番レジ")
+    public = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     for sku, jan, name, category, price, warranty in PRODUCTS:
         product = _get_or_create(Product, sku=sku, jan=jan, name=name, category=category,
                                  price=price, warranty_months=warranty)
+        # Tiles drawn for the demo (static/demo), and an online shop that is only an example.
+        product.image_url = f"{public}/static/demo/{sku}.png"
+        product.online_url = f"https://shop.example.jp/products/{sku}"
         db.session.flush()
         for store in stores.values():
             _get_or_create(Stock, store_id=store.id, product_id=product.id, quantity=20)

@@ -139,3 +139,14 @@ def test_marketers_edit_a_message_text_and_can_return_it_to_the_default(client, 
 
     client.post("/admin/message_templates/help", data={"body": "", "csrf_token": token})
     assert render("help") == DEFAULTS["help"]
+
+
+def test_every_console_page_opens_for_an_admin(app, client, login, make):
+    make.member(display_name="山田花子")
+    login(role="admin")
+    pages = sorted({rule.rule for rule in app.url_map.iter_rules()
+                    if rule.rule.startswith("/admin") and "GET" in rule.methods
+                    and "<" not in rule.rule})
+    assert len(pages) > 20
+    broken = [(url, client.get(url).status_code) for url in pages]
+    assert [(url, code) for url, code in broken if code >= 500 or code == 403] == []
