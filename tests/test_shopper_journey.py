@@ -14,6 +14,7 @@ from catalog.models import Stock
 from core import clock
 from core.clock import utcnow
 from tests.factories import PASSWORD
+from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -53,11 +54,7 @@ def test_friend_add_then_a_register_sale_shows_points_and_then_a_recommendation(
 
     # The cashier types what the scanner read.
     register = browser.new_page()
-    register.goto(f"{live_server.url}/login")
-    register.fill("#email", cashier.email)
-    register.fill("#password", PASSWORD)
-    register.click("button[type=submit]")
-    register.wait_for_url(f"{live_server.url}/pos/")
+    sign_in(register, live_server.url, cashier.email, PASSWORD, lands_on="/pos/")
     scan = register.get_by_test_id("scan-input")
     scan.press_sequentially(tee.jan)
     scan.press("Enter")

@@ -9,6 +9,7 @@ from coupons.models import IssuedCoupon
 from pos.models import Purchase
 from tests.factories import PASSWORD, csrf_token_from
 from tests.pos.helpers import count, coupon_for, fresh
+from tests.support.browser import sign_in
 
 
 def test_cashier_endpoints_need_the_csrf_token(client, login, shop, member):
@@ -56,11 +57,7 @@ def test_cashier_scans_goods_and_a_card_picks_a_coupon_and_completes_the_sale(
     coupon = coupon_for(session, member, value=500)
     cashier = make.console_user(role="cashier", store_id=shop.id)
     page = browser.new_page()
-    page.goto(f"{live_server.url}/login")
-    page.fill("#email", cashier.email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/pos/")
+    sign_in(page, live_server.url, cashier.email, PASSWORD, lands_on="/pos/")
 
     scan = page.get_by_test_id("scan-input")
     scan.press_sequentially(tee.jan)  # a USB scanner types the digits, then Enter
@@ -88,11 +85,7 @@ def test_cashier_scans_goods_and_a_card_picks_a_coupon_and_completes_the_sale(
 def test_a_refused_scan_is_shown_in_japanese(browser, live_server, make, shop):
     cashier = make.console_user(role="cashier", store_id=shop.id)
     page = browser.new_page()
-    page.goto(f"{live_server.url}/login")
-    page.fill("#email", cashier.email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/pos/")
+    sign_in(page, live_server.url, cashier.email, PASSWORD, lands_on="/pos/")
     page.get_by_test_id("scan-input").fill("9999999999999")
     page.get_by_test_id("scan-input").press("Enter")
     page.get_by_test_id("message").get_by_text("登録されていません").wait_for()

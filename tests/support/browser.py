@@ -29,3 +29,12 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def sign_in(page, base_url: str, email: str, password: str, lands_on: str) -> None:
+    """Sign a console user in through the real login form and wait for their first page."""
+    page.goto(f"{base_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}{lands_on}")
