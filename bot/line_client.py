@@ -10,7 +10,6 @@ from linebot.v3.messaging import (
     Configuration,
     MessagingApi,
     MessagingApiBlob,
-    MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
     RichMenuBulkLinkRequest,
@@ -100,13 +99,6 @@ def reply(reply_token: str, messages: list[dict]) -> Sent:
 def push(to: str, messages: list[dict], *, retry_key: str) -> Sent:
     request = PushMessageRequest.from_dict({"to": to, "messages": messages})
     response = _call(lambda c: MessagingApi(c).push_message_with_http_info(
-        request, x_line_retry_key=retry_key))
-    return Sent(_request_id(response))
-
-
-def multicast(to: list[str], messages: list[dict], *, retry_key: str) -> Sent:
-    request = MulticastRequest.from_dict({"to": to, "messages": messages})
-    response = _call(lambda c: MessagingApi(c).multicast_with_http_info(
         request, x_line_retry_key=retry_key))
     return Sent(_request_id(response))
 

@@ -16,9 +16,10 @@ from bot import line_client
 from core.clock import utcnow
 from core.extensions import db
 from core.types import UTCDateTime
-from members.models import Member, Membership
+from members.models import FollowStatus, Member, Membership
 
 WIDTH, HEIGHT = 2500, 843
+BULK_LINK_LIMIT = 500  # user ids per bulk-link request (LINE's limit)
 MENUS = {
     Membership.LIGHT: [("会員証", "会員証"), ("クーポン", "クーポン"), ("ポイント", "ポイント"),
                        ("本会員登録", "本会員登録")],
@@ -81,7 +82,17 @@ def setup_menus() -> dict[str, str]:
         created[membership.value] = rich_menu_id
     line_client.set_default_rich_menu(created[Membership.LIGHT.value])
     db.session.commit()
+    _relink_full_members(created[Membership.FULL.value])
     return created
+
+
+def _relink_full_members(rich_menu_id: str) -> None:
+    """Menus made anew: full members already linked to the old one move to the new one."""
+    user_ids = list(db.session.scalars(select(Member.line_user_id).where(
+        Member.membership == Membership.FULL, Member.follow_status == FollowStatus.FOLLOWED,
+        Member.line_user_id.is_not(None))))
+    for start in range(0, len(user_ids), BULK_LINK_LIMIT):
+        line_client.bulk_link_rich_menu(user_ids[start:start + BULK_LINK_LIMIT], rich_menu_id)
 
 
 def _remember(membership: Membership, rich_menu_id: str) -> None:

@@ -1,7 +1,6 @@
 """What each follow-up says, written at send time from the member's situation then.
 Each builder returns the messages, or None when the reason to send has gone."""
 
-from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -10,7 +9,7 @@ from bot.texts import render
 from campaigns import recommendations
 from campaigns.links import tracked_url
 from catalog.models import Product
-from core.clock import to_business_time, utcnow
+from core.clock import to_business_time
 from core.extensions import db
 from coupons import service as coupons
 from members.links import history_page_url, upgrade_url
@@ -174,7 +173,3 @@ def last_purchase_id(member_id: int) -> int | None:
 
 def _name(member: Member) -> str:
     return member.display_name or "お客様"
-
-
-def since(days: int):
-    return utcnow() - timedelta(days=days)

@@ -9,7 +9,6 @@ stops a second message, and the ledger (not Redis) says when each row is due.
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot import line_client
@@ -100,8 +99,3 @@ def mark(delivery: Delivery, status: str, *, error: str | None = None,
     if status == "sent":
         delivery.sent_at = utcnow()
     return status
-
-
-def for_member(*, member_id: int) -> list[Delivery]:
-    stmt = select(Delivery).where(Delivery.member_id == member_id).order_by(Delivery.id)
-    return list(db.session.scalars(stmt))

@@ -126,3 +126,16 @@ def test_messages_queued_before_a_block_are_never_sent(hanako, session, worker, 
 
     assert session.query(Delivery).filter_by(delivery_key="test:queued").one().status == "skipped"
     assert linesim.calls(path_prefix="/v2/bot/message/push") == []
+
+
+def test_setting_the_menus_up_again_moves_full_members_to_the_new_full_menu(
+        hanako, client, session, worker, linesim, app):
+    _submit(client, _upgrade_link(hanako))
+    worker.drain()
+    old_menu = linesim.rich_menu_of(hanako.user_id)["richMenuId"]
+
+    with app.app_context():
+        created = setup_menus()
+
+    assert created["full"] != old_menu
+    assert linesim.rich_menu_of(hanako.user_id)["richMenuId"] == created["full"]
