@@ -4,6 +4,7 @@ mapped to what callers act on. Domain code never builds HTTP requests."""
 import json
 from dataclasses import dataclass
 
+import urllib3
 from flask import current_app
 from linebot.v3.messaging import (
     ApiClient,
@@ -18,6 +19,8 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging.exceptions import ApiException
 
 QUOTA_MESSAGE = "You have reached your monthly limit."
+# (connect, read) seconds: a LINE call that hangs must not hold a send job; it is retried.
+TIMEOUT = (3.05, 10.0)
 
 
 class LineApiError(Exception):
@@ -68,13 +71,13 @@ def _client() -> ApiClient:
     return _clients[key]
 
 
-def _call(fn, *args, **kwargs):
+def _call(fn):
     try:
-        return fn(_client(), *args, **kwargs)
+        return fn(_client())
     except ApiException as exc:
         raise _as_line_error(exc) from exc
-    except OSError as exc:  # connection refused, timeout (urllib3 errors are OSErrors)
-        raise LineApiError(None, str(exc)) from exc
+    except (OSError, urllib3.exceptions.HTTPError) as exc:  # refused, reset, timed out
+        raise LineApiError(None, f"{type(exc).__name__}: {exc}") from exc
 
 
 def _as_line_error(exc: ApiException) -> LineApiError:
@@ -92,21 +95,23 @@ def _request_id(response) -> str | None:
 
 def reply(reply_token: str, messages: list[dict]) -> Sent:
     request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
-    response = _call(lambda c: MessagingApi(c).reply_message_with_http_info(request))
+    response = _call(lambda c: MessagingApi(c).reply_message_with_http_info(
+        request, _request_timeout=TIMEOUT))
     return Sent(_request_id(response))
 
 
 def push(to: str, messages: list[dict], *, retry_key: str) -> Sent:
     request = PushMessageRequest.from_dict({"to": to, "messages": messages})
     response = _call(lambda c: MessagingApi(c).push_message_with_http_info(
-        request, x_line_retry_key=retry_key))
+        request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT))
     return Sent(_request_id(response))
 
 
 def get_display_name(user_id: str) -> str | None:
     """The user's LINE display name, or None if LINE will not say (e.g. not a friend)."""
     try:
-        return _call(lambda c: MessagingApi(c).get_profile(user_id)).display_name
+        profile = _call(lambda c: MessagingApi(c).get_profile(user_id, _request_timeout=TIMEOUT))
+        return profile.display_name
     except LineApiError as exc:
         if exc.status == 404:
             return None
@@ -115,24 +120,30 @@ def get_display_name(user_id: str) -> str | None:
 
 def create_rich_menu(menu: dict, image_png: bytes) -> str:
     request = RichMenuRequest.from_dict(menu)
-    rich_menu_id = _call(lambda c: MessagingApi(c).create_rich_menu(request)).rich_menu_id
+    rich_menu_id = _call(lambda c: MessagingApi(c).create_rich_menu(
+        request, _request_timeout=TIMEOUT)).rich_menu_id
     _call(lambda c: MessagingApiBlob(c).set_rich_menu_image(
-        rich_menu_id, body=bytearray(image_png), _headers={"Content-Type": "image/png"}))
+        rich_menu_id, body=bytearray(image_png), _headers={"Content-Type": "image/png"},
+        _request_timeout=TIMEOUT))
     return rich_menu_id
 
 
 def set_default_rich_menu(rich_menu_id: str) -> None:
-    _call(lambda c: MessagingApi(c).set_default_rich_menu(rich_menu_id))
+    _call(lambda c: MessagingApi(c).set_default_rich_menu(
+        rich_menu_id, _request_timeout=TIMEOUT))
 
 
 def link_rich_menu(user_id: str, rich_menu_id: str) -> None:
-    _call(lambda c: MessagingApi(c).link_rich_menu_id_to_user(user_id, rich_menu_id))
+    _call(lambda c: MessagingApi(c).link_rich_menu_id_to_user(
+        user_id, rich_menu_id, _request_timeout=TIMEOUT))
 
 
 def unlink_rich_menu(user_id: str) -> None:
-    _call(lambda c: MessagingApi(c).unlink_rich_menu_id_from_user(user_id))
+    _call(lambda c: MessagingApi(c).unlink_rich_menu_id_from_user(
+        user_id, _request_timeout=TIMEOUT))
 
 
 def bulk_link_rich_menu(user_ids: list[str], rich_menu_id: str) -> None:
     request = RichMenuBulkLinkRequest(rich_menu_id=rich_menu_id, user_ids=user_ids)
-    _call(lambda c: MessagingApi(c).link_rich_menu_id_to_users(request))
+    _call(lambda c: MessagingApi(c).link_rich_menu_id_to_users(
+        request, _request_timeout=TIMEOUT))

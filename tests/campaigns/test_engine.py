@@ -223,3 +223,23 @@ def test_conversions_count_purchases_within_seven_days_of_the_message(
     clock.advance(days=-2)
     buy(member, "CAP")  # day 6: counts
     assert flow_counters()["rank_up"] == {"sent": 1, "clicked": 0, "converted": 1}
+
+
+def test_a_line_call_that_hangs_times_out_and_is_retried_with_the_same_key(
+        hanako, session, follow_ups, linesim, clock, monkeypatch):
+    person, member = hanako
+    monkeypatch.setattr(line_client, "TIMEOUT", (1.0, 0.5))
+    linesim.set_faults(timeout_rate=1.0, timeout_s=2)
+    _plan_rank_up(session, member)
+    follow_ups()
+    session.expire_all()
+    row = session.query(Delivery).filter_by(flow="rank_up").one()
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert "Timeout" in row.last_error
+
+    linesim.clear_faults()
+    clock.advance(seconds=15)
+    follow_ups()
+    session.expire_all()
+    assert session.query(Delivery).filter_by(flow="rank_up").one().status == "sent"
+    assert len({c["retryKey"] for c in _pushes_to(linesim, person.user_id)}) == 1
