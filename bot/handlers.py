@@ -70,7 +70,8 @@ def _reply(event: WebhookEvent, member: Member, flow: str, replies: list[dict]) 
     token = event.payload.get("replyToken")
     if token:
         delivery.reply_once(member_id=member.id, flow=flow, reply_token=token,
-                            webhook_event_id=event.webhook_event_id, messages=replies)
+                            webhook_event_id=event.webhook_event_id, messages=replies,
+                            event_time=event.event_time)
     else:
         delivery.push_once(member_id=member.id, flow=flow,
                            key=f"push:{event.webhook_event_id}", messages=replies)

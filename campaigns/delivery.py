@@ -9,6 +9,7 @@ stops a second message, and the ledger (not Redis) says when each row is due.
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot import line_client
@@ -18,6 +19,8 @@ from campaigns.models import Delivery
 from core.after_commit import after_commit
 from core.clock import utcnow
 from core.extensions import db
+
+REPLY_TOKEN_LIFETIME = timedelta(seconds=55)  # LINE: about a minute; a margin for clocks
 
 
 def record_once(*, member_id: int, flow: str, key: str, messages: list[dict] | None = None,
@@ -68,24 +71,47 @@ def _send_after_commit(delivery: Delivery) -> None:
 
 
 def reply_once(*, member_id: int, flow: str, webhook_event_id: str, reply_token: str,
-               messages: list[dict]) -> Delivery | None:
-    """Reply to an event once; if LINE refuses the token (expired), push instead."""
-    delivery = record_once(member_id=member_id, flow=flow, key=f"reply:{webhook_event_id}",
-                           messages=messages, channel="reply")
-    if delivery is None:
-        return None
-    db.session.commit()  # the ledger row exists before LINE is called
+               messages: list[dict], event_time: datetime | None = None) -> Delivery | None:
+    """Reply to an event once (replies are free); if the token has expired, push instead.
+
+    Replies have no retry key, so when an attempt's answer was lost (timeout, 5xx) the job
+    retries and asks again: "invalid reply token" while the token is still young means the
+    lost attempt used it (sent); once it is older than a minute, it expired (push instead).
+    """
+    key = f"reply:{webhook_event_id}"
+    delivery = record_once(member_id=member_id, flow=flow, key=key, messages=messages,
+                           channel="reply") or _by_key(key)
+    if delivery.status != "pending":
+        return delivery
+    delivery.attempts += 1
+    db.session.commit()  # the ledger row (and this attempt) exist before LINE is called
     try:
-        sent = line_client.reply(reply_token, messages)
+        sent = line_client.reply(reply_token, delivery.messages)
     except LineApiError as exc:
-        if exc.retryable:
-            raise
-        mark(delivery, "failed", error=str(exc))
-        return push_once(member_id=member_id, flow=flow, key=f"push:{webhook_event_id}",
-                         messages=messages)
+        return _reply_refused(delivery, exc, event_time, webhook_event_id)
     mark(delivery, "sent", request_id=sent.request_id)
     db.session.commit()
     return delivery
+
+
+def _reply_refused(delivery: Delivery, exc: LineApiError, event_time: datetime | None,
+                   webhook_event_id: str) -> Delivery | None:
+    if exc.retryable:
+        delivery.last_error = str(exc)[:500]
+        db.session.commit()
+        raise exc  # the event job is retried, and so is this reply
+    token_young = event_time is not None and utcnow() - event_time < REPLY_TOKEN_LIFETIME
+    if delivery.attempts > 1 and token_young and exc.status == 400:
+        mark(delivery, "sent", error="an earlier attempt used the reply token")
+        db.session.commit()
+        return delivery
+    mark(delivery, "failed", error=str(exc))
+    return push_once(member_id=delivery.member_id, flow=delivery.flow,
+                     key=f"push:{webhook_event_id}", messages=delivery.messages)
+
+
+def _by_key(key: str) -> Delivery:
+    return db.session.scalar(select(Delivery).where(Delivery.delivery_key == key))
 
 
 def mark(delivery: Delivery, status: str, *, error: str | None = None,
