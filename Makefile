@@ -4,6 +4,7 @@ PY := .venv/bin/python
 
 deps:
 	@scripts/bootstrap-venv requirements.txt
+	@scripts/ensure-fonts
 
 test-deps:
 	@scripts/bootstrap-venv requirements-dev.txt
