@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
-from admin import users
+from admin import lockout, users
 from admin.models import Role
 from core.extensions import login_manager
 
@@ -29,10 +29,16 @@ def load_user(user_id: str):
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(email=form.email.data, password=form.password.data)
+        email = form.email.data
+        if lockout.is_locked(email):
+            flash("ログインに続けて失敗したため、15分間ログインできません。", "error")
+            return render_template("auth/login.html", form=form), 429
+        user = users.authenticate(email=email, password=form.password.data)
         if user:
+            lockout.clear(email)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or _home_for(user))
+        lockout.record_failure(email)
         flash("メールアドレスまたはパスワードが違います。", "error")
     return render_template("auth/login.html", form=form), 200 if not form.errors else 400
 

