@@ -41,6 +41,16 @@ LINE = {"type": "object", "required": ["quantity", "unit_price"], "properties": 
     "unit_price": {"type": "integer", "minimum": 0},
     "discount": {"type": "integer", "minimum": 0, "default": 0}}}
 
+
+def _receipt_schema(id_field: str, time_field: str, **extra) -> dict:
+    """A store receipt and an online order share their shape; only the names differ."""
+    return {"type": "object", "required": [id_field, time_field, "lines", "total"],
+            "properties": {id_field: {"type": "string", "maxLength": 64},
+                           time_field: {"type": "string", "format": "date-time"},
+                           "lines": {"type": "array", "minItems": 1, "items": LINE},
+                           "total": {"type": "integer", "minimum": 0},
+                           "payment_method": STR, **extra}}
+
 SCHEMAS = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["code", "message"],
@@ -64,24 +74,11 @@ SCHEMAS = {
                                   "coupons": {"type": "array", "items": _ref("Coupon")},
                                   "scanned_coupon": NULLABLE_STR, "member_token": STR,
                                   "member_token_expires_in": INT}},
-    "PurchaseRequest": {"type": "object",
-                        "required": ["receipt_number", "purchased_at", "lines", "total"],
-                        "properties": {
-                            "receipt_number": {"type": "string", "maxLength": 64},
-                            "purchased_at": {"type": "string", "format": "date-time"},
-                            "lines": {"type": "array", "minItems": 1, "items": LINE},
-                            "total": {"type": "integer", "minimum": 0},
-                            "payment_method": STR, "member_token": STR,
-                            "member_number": STR,
-                            "coupon_codes": {"type": "array", "items": STR}}},
-    "OnlineOrderRequest": {"type": "object",
-                           "required": ["order_id", "ordered_at", "lines", "total"],
-                           "properties": {
-                               "order_id": {"type": "string", "maxLength": 64},
-                               "ordered_at": {"type": "string", "format": "date-time"},
-                               "lines": {"type": "array", "minItems": 1, "items": LINE},
-                               "total": {"type": "integer", "minimum": 0},
-                               "payment_method": STR, "member_number": STR, "email": STR}},
+    "PurchaseRequest": _receipt_schema("receipt_number", "purchased_at",
+                                       member_token=STR, member_number=STR,
+                                       coupon_codes={"type": "array", "items": STR}),
+    "OnlineOrderRequest": _receipt_schema("order_id", "ordered_at",
+                                          member_number=STR, email=STR),
     "PurchaseAnswer": {"type": "object",
                        "required": ["purchase_id", "receipt_number", "status", "total",
                                     "points_earned", "redeemed_coupons", "member"],

@@ -12,7 +12,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed (make test installs it when run as root)")
+        # Browser pages must be tested in a real browser: a missing one is a failure, not a pass.
+        pytest.fail(f"{CHROMIUM} is not installed: run `make test` as root, or "
+                    "`apt-get install chromium`")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
