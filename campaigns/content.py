@@ -67,8 +67,10 @@ def _product_bubble(delivery_id: int, product: Product) -> dict:
 
 
 def second_purchase(delivery, member: Member, params: dict):
-    if completed_purchases(member.id) >= 2:
-        return None  # they came back on their own: no coupon needed
+    # Exactly one purchase must stand now: with a second they came back on their own; with
+    # none the first was voided or returned, and a coupon is no reward for an undone sale.
+    if completed_purchases(member.id) != 1:
+        return None
     definition = coupons.get_active_definition(purpose="f2")
     if definition is None:
         return None

@@ -61,11 +61,26 @@ def on_purchase_completed(event) -> None:
                       occurrence=f"purchase:{event.subject_id}",
                       context={"purchase_id": event.subject_id}, delay=delay,
                       since=event.occurred_at)
-    if content.completed_purchases(member.id) == 1:
+    if _is_first_purchase(event.subject_id):
         delivery.plan(flow="f2", member_id=member.id, occurrence="first-purchase",
+                      context={"purchase_id": event.subject_id},
                       delay=timedelta(days=flows.params_for("f2")["delay_days"]),
                       since=event.occurred_at)
     _nudge_if_close_to_next_rank(member)
+
+
+def _is_first_purchase(purchase_id: int) -> bool:
+    """Decided from the purchase itself: it stands and no completed purchase of the member
+    came before it. (Counting purchases when the event is handled would miss a first
+    purchase whenever a second one is recorded before the worker gets to the first.)"""
+    purchase = db.session.get(Purchase, purchase_id)
+    if purchase is None or purchase.status != PurchaseStatus.COMPLETED:
+        return False
+    earlier = select(Purchase.id).where(
+        Purchase.member_id == purchase.member_id, Purchase.status == PurchaseStatus.COMPLETED,
+        (Purchase.purchased_at < purchase.purchased_at)
+        | ((Purchase.purchased_at == purchase.purchased_at) & (Purchase.id < purchase.id)))
+    return not db.session.scalar(select(earlier.exists()))
 
 
 def _nudge_if_close_to_next_rank(member: Member) -> None:
