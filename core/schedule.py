@@ -2,11 +2,14 @@
 
 from campaigns import sending, triggers
 from core import maintenance
+from members import ranks
 
 # (job, queue, cron expression or interval in seconds)
 SCHEDULE = [
     (maintenance.record_worker_heartbeat, "maintenance", {"interval": 60}),
     (maintenance.prune_webhook_events, "maintenance", {"cron": "30 4 * * *"}),
+    # Ranks whose 12-month spend has lapsed are lowered before the day's first sale.
+    (ranks.lapse_ranks, "maintenance", {"cron": "0 4 * * *"}),
     # The delivery ledger is the follow-ups' schedule; this sends what has come due.
     (sending.release_due_deliveries, "followups", {"interval": 30}),
     (triggers.redispatch_lost_events, "maintenance", {"interval": 120}),
