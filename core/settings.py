@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.clock import shifted_start
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = ROOT / "instance"
 
@@ -30,6 +32,7 @@ class Settings:
     secret_key: str = ""
     business_timezone: str = "Asia/Tokyo"
     demo_time_scale: float = 1.0
+    test_clock_at: str = ""  # tests only: run the clock from this instant (core.clock)
 
     @property
     def is_production(self) -> bool:
@@ -75,6 +78,7 @@ def load_settings(environ: dict | None = None) -> Settings:
         secret_key=env.get("SECRET_KEY", ""),
         business_timezone=env.get("BUSINESS_TIMEZONE", "Asia/Tokyo"),
         demo_time_scale=_float(env, "DEMO_TIME_SCALE", 1.0),
+        test_clock_at=env.get("TEST_CLOCK_AT", "").strip(),
     )
     _check(values)
     if not values.secret_key:
@@ -114,6 +118,7 @@ def _check(values: Settings) -> None:
         problems.append(f"BUSINESS_TIMEZONE {values.business_timezone!r} is not a time zone")
     if not values.database_url.startswith(("sqlite", "postgresql")):
         problems.append("DATABASE_URL must be a sqlite:// or postgresql:// URL")
+    problems += _clock_problems(values)
     if values.demo_time_scale <= 0:
         problems.append("DEMO_TIME_SCALE must be positive")
     for url_name in ("line_api_base_url", "public_base_url"):
@@ -123,6 +128,18 @@ def _check(values: Settings) -> None:
         problems += _production_problems(values)
     if problems:
         raise SettingsError("Invalid settings:\n  - " + "\n  - ".join(problems))
+
+
+def _clock_problems(values: Settings) -> list[str]:
+    if not values.test_clock_at:
+        return []
+    if values.is_production:
+        return ["TEST_CLOCK_AT is for tests only and must not be set in production"]
+    try:
+        shifted_start({"TEST_CLOCK_AT": values.test_clock_at, "TEST_CLOCK_STARTED": "0"})
+    except ValueError as exc:
+        return [f"TEST_CLOCK_AT must be an ISO date-time with an offset: {exc}"]
+    return []
 
 
 def _production_problems(values: Settings) -> list[str]:

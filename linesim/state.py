@@ -4,6 +4,9 @@ One `Record` is stored per accepted send and only a reference to it is appended 
 recipient's inbox, so a 500-recipient multicast costs 500 list appends, not 500 dicts.
 """
 
+import contextlib
+import datetime
+import os
 import re
 import secrets
 import threading
@@ -19,13 +22,29 @@ USER_ID_PATTERN = re.compile(r"U[0-9a-f]{32}")
 
 
 class Clock:
-    """Wall time plus an offset tests can advance, so expiry needs no real sleeping."""
+    """Wall time plus an offset tests can advance, so expiry needs no real sleeping.
+
+    Like the product, it starts at TEST_CLOCK_AT (shifted from the real moment recorded in
+    TEST_CLOCK_STARTED) when a test run sets it, so webhook timestamps and token expiry agree
+    with the product's clock."""
 
     def __init__(self):
+        self.base_offset = _test_clock_offset(os.environ)
         self.offset = 0.0
 
     def now(self):
-        return time.time() + self.offset
+        return time.time() + self.base_offset + self.offset
+
+
+def _test_clock_offset(environ):
+    raw = environ.get("TEST_CLOCK_AT", "").strip()
+    if not raw:
+        return 0.0
+    moment = datetime.datetime.fromisoformat(raw)
+    if moment.tzinfo is None:
+        raise SystemExit("TEST_CLOCK_AT needs an offset, e.g. 2026-11-24T21:30:00+09:00")
+    started = float(environ.setdefault("TEST_CLOCK_STARTED", repr(time.time())))
+    return moment.timestamp() - started
 
 
 def new_user_id():
@@ -77,6 +96,7 @@ class State:
         self.clock = clock
         self.lock = threading.RLock()
         self.changed = threading.Condition(self.lock)
+        self.in_flight = 0  # not reset: requests being served finish after a reset
         self.reset()
 
     def reset(self):
@@ -187,7 +207,19 @@ class State:
             for (family, status), count in self.call_counts.items():
                 per_endpoint.setdefault(family, {})[str(status)] = count
             return {"calls": per_endpoint, "messages_delivered": self.delivered,
-                    "messages_dropped": self.dropped, "quota_used": self.quota_used}
+                    "messages_dropped": self.dropped, "quota_used": self.quota_used,
+                    "in_flight": self.in_flight}
+
+    @contextlib.contextmanager
+    def serving(self):
+        """Count a Messaging API request while it is being served."""
+        with self.lock:
+            self.in_flight += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.in_flight -= 1
 
 
 def path_family(path):

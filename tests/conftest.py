@@ -20,7 +20,8 @@ from core.settings import ROOT, Settings
 from tests import factories
 from tests.support.linesim_server import free_port, start_linesim
 
-pytest_plugins = ["tests.support.live", "tests.support.chat", "tests.support.browser"]
+pytest_plugins = ["tests.support.live", "tests.support.chat", "tests.support.browser",
+                  "tests.support.clock"]
 
 LINE_CHANNEL_SECRET = "test-channel-secret-0123456789ab"
 LINE_CHANNEL_ACCESS_TOKEN = "test-channel-access-token"

@@ -2,8 +2,6 @@
 screen, the cashier types the number read from the card into the register page, the chat shows
 the points, and an hour later the recommendation arrives."""
 
-from datetime import timedelta
-
 import pytest
 import zxingcpp
 from PIL import Image
@@ -11,10 +9,9 @@ from PIL import Image
 from bot.models import WebhookEvent
 from campaigns.sending import release_due_deliveries
 from catalog.models import Stock
-from core import clock
-from core.clock import utcnow
 from tests.factories import PASSWORD
 from tests.support.browser import sign_in
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -33,7 +30,7 @@ def _stock(session, store, *products):
 
 
 def test_friend_add_then_a_register_sale_shows_points_and_then_a_recommendation(
-        browser, phone, linesim, linesim_process, live_server, worker, make, session):
+        browser, phone, linesim, linesim_process, live_server, worker, make, session, clock):
     shop = make.store(name="渋谷店")
     tee = make.product(sku="TEE", jan="4901234567894", name="Tシャツ", price=3000)
     chino = make.product(sku="CHINO", name="チノパン", category="tops", price=5000,
@@ -45,7 +42,8 @@ def test_friend_add_then_a_register_sale_shows_points_and_then_a_recommendation(
     user = linesim.add_user("佐藤健")
     phone.goto(f"{linesim_process.base_url}/chat/{user['userId']}")
     phone.get_by_test_id("follow-button").click()
-    _until(lambda: session.query(WebhookEvent).count() == 1)  # saved by the webhook
+    wait_until(lambda: session.query(WebhookEvent).count() == 1,
+               what="the webhook to save the follow")
     worker.drain()  # the worker enrolls the member and replies with the card
     card = phone.get_by_test_id("flex-image").first
     card.wait_for()
@@ -70,19 +68,8 @@ def test_friend_add_then_a_register_sale_shows_points_and_then_a_recommendation(
     worker.call(release_due_deliveries)
     worker.drain()
     phone.get_by_text("ポイント残高：30 pt").wait_for()
-    later = utcnow() + timedelta(minutes=61)
-    clock.set_now_source(lambda: later)
+    clock.advance(minutes=61)  # the pinned clock: 12:01 in Tokyo, inside sending hours
     worker.call(release_due_deliveries)
     worker.drain()
     phone.get_by_test_id("flex-carousel").get_by_text("チノパン").wait_for()
     register.close()
-
-
-def _until(condition, attempts=50):
-    import time
-
-    for _ in range(attempts):
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition never held")

@@ -62,6 +62,12 @@ def line_api(blueprint, spec_path, method, limit="general", retry_key=False, bod
 
 def _serve(handler, endpoint, limit, allows_retry_key, schema_name, params):
     sim = current_sim()
+    with sim.state.serving():  # counted while in progress: tests wait for sends in flight
+        return _serve_counted(sim, handler, endpoint, limit, allows_retry_key, schema_name,
+                              params)
+
+
+def _serve_counted(sim, handler, endpoint, limit, allows_retry_key, schema_name, params):
     call = Call(sim=sim, request_id=str(uuid.uuid4()), params=params)
     claimed = False
     try:

@@ -110,13 +110,22 @@ def duplicate(event_id):
 
 
 @blueprint.post("/clock")
-def advance_clock():
-    seconds = _json().get("advance_seconds", 0)
-    if not isinstance(seconds, (int, float)):
-        raise LineError(400, "advance_seconds must be a number")
+def move_clock():
+    """Advance the clock by `advance_seconds`, or set it to `at` (epoch seconds) from where it
+    runs on: tests keep the platform's time in step with the product's."""
+    body = _json()
     clock = current_sim().clock
-    clock.offset += seconds
-    return {"offset_seconds": clock.offset}
+    if "at" in body:
+        at = body["at"]
+        if not isinstance(at, (int, float)) or isinstance(at, bool):
+            raise LineError(400, "at must be epoch seconds")
+        clock.offset += at - clock.now()
+    else:
+        seconds = body.get("advance_seconds", 0)
+        if not isinstance(seconds, (int, float)):
+            raise LineError(400, "advance_seconds must be a number")
+        clock.offset += seconds
+    return {"offset_seconds": clock.offset, "now": clock.now()}
 
 
 @blueprint.get("/richmenu-images/<menu_id>")

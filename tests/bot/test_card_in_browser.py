@@ -12,6 +12,7 @@ from PIL import Image
 from members.cards import resolve_scanned_card
 from members.links import card_page_url
 from members.models import Member
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -39,18 +40,15 @@ def test_the_card_barcode_is_readable_from_a_screenshot_of_the_chat(
     assert _decode(screenshot) == [member.member_number]
 
 
-def _wait_for_member(session, attempts=50):
+def _wait_for_member(session):
     """The follow webhook is saved by the live server; wait until its row is visible."""
-    import time
-
     from bot.models import WebhookEvent
 
-    for _ in range(attempts):
+    def saved():
         session.expire_all()
-        if session.query(WebhookEvent).count():
-            return
-        time.sleep(0.1)
-    raise AssertionError("the follow webhook never arrived")
+        return session.query(WebhookEvent).count()
+
+    wait_until(saved, what="the follow webhook")
 
 
 def test_the_rotating_code_on_the_card_page_scans_once(phone, live_server, make, session):

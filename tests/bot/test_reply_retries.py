@@ -1,11 +1,10 @@
 """The welcome is a reply; when LINE's answer to it is lost, it still arrives exactly once."""
 
-import time
-
 from bot import line_client
 from bot.events import process_event
 from bot.models import WebhookEvent
 from campaigns.models import Delivery
+from tests.support.waiting import wait_until
 
 
 def _follow_and_fail_once(shopper, linesim, worker, session, monkeypatch, **faults):
@@ -41,7 +40,8 @@ def test_a_reply_line_accepted_but_whose_answer_was_lost_is_not_sent_again(
     monkeypatch.setattr(line_client, "TIMEOUT", (1.0, 0.5))
     hanako, event = _follow_and_fail_once(shopper, linesim, worker, session, monkeypatch,
                                           latency_ms=1500)
-    time.sleep(1.2)  # LINE finishes the reply our side gave up on
+    wait_until(lambda: linesim.counters()["in_flight"] == 0,
+               what="LINE to finish the reply our side gave up on")
 
     session.expire_all()
     assert session.query(Delivery).filter_by(channel="reply").one().attempts == 1

@@ -1,41 +1,14 @@
 """Follow-up tests: a movable clock, purchases through the register's service, and a way to
 let the worker run whatever has come due."""
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
 
 from campaigns.sending import release_due_deliveries
 from catalog.models import Stock
-from core import clock as core_clock
 from core.extensions import db
 from members.models import Member
 from pos.purchases import record_purchase
 from pos.receipts import LineInput, Receipt
-
-TOKYO = ZoneInfo("Asia/Tokyo")
-# Tuesday 11:00 in Tokyo: inside sending hours.
-START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self):
-        self.now = START
-        core_clock.set_now_source(lambda: self.now)
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
-    def set_tokyo(self, *fields):
-        """Set 'now' to a wall-clock time in Tokyo, e.g. set_tokyo(2026, 11, 24, 20, 30)."""
-        self.now = datetime(*fields, tzinfo=TOKYO).astimezone(UTC)
-
-
-@pytest.fixture
-def clock(session):
-    yield Clock()
-    core_clock.set_now_source(None)
 
 
 @pytest.fixture
@@ -89,8 +62,11 @@ def member_of(shopper, session):
 
 
 @pytest.fixture
-def follow_ups(worker):
-    """Let the worker hand off events and send whatever is due now; returns the number due."""
+def follow_ups(worker, clock):
+    """Let the worker hand off events and send whatever is due now; returns the number due.
+
+    "Now" is the pinned clock (sending hours unless a test moves it): what is due, deferred or
+    capped depends on the time of day, never on the wall clock's."""
 
     def run() -> int:
         worker.drain()  # domain events -> planned deliveries

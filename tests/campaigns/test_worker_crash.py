@@ -5,13 +5,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 from rq import Queue
 
 from campaigns import delivery
 from campaigns.models import Delivery
 from core.settings import ROOT
+from tests.support.waiting import wait_until
 
 MEMBERS = 12
 
@@ -25,15 +25,6 @@ def _worker(settings, *args):
     return subprocess.Popen([sys.executable, "-m", "flask", "worker", "--queue", "followups",
                              *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-
-
-def _wait_for(condition, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_a_worker_killed_mid_send_and_restarted_sends_nothing_twice(
@@ -53,12 +44,14 @@ def test_a_worker_killed_mid_send_and_restarted_sends_nothing_twice(
     started = Queue("followups", connection=redis).started_job_registry
 
     doomed = _worker(settings)
-    _wait_for(lambda: started.count >= 1)  # the batch job is running
-    time.sleep(1.0)  # its pushes have gone out and are waiting on LINE
+    wait_until(lambda: started.count >= 1, what="the batch job to start")
+    wait_until(lambda: linesim.counters()["in_flight"] == MEMBERS,
+               what="every push of the batch to be waiting on LINE")
     doomed.send_signal(signal.SIGKILL)
     doomed.wait(timeout=10)
     linesim.clear_faults()
-    time.sleep(2.5)  # LINE finishes what it had already accepted
+    wait_until(lambda: linesim.counters()["in_flight"] == 0,
+               what="LINE to finish what it had already accepted")
 
     session.expire_all()
     assert session.query(Delivery).filter_by(status="sent").count() == 0  # none recorded

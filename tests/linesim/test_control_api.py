@@ -2,6 +2,7 @@
 
 import threading
 import time
+from datetime import UTC, datetime
 
 from tests.linesim.helpers import push_text
 
@@ -64,7 +65,14 @@ def test_reset_forgets_users_but_keeps_config(sim):
 
 def test_clock_offset_accumulates(sim):
     sim.advance_clock(30)
-    assert sim.advance_clock(31) == {"offset_seconds": 61}
+    assert sim.advance_clock(31)["offset_seconds"] == 61
+
+
+def test_clock_can_be_set_to_an_instant_and_runs_on_from_there(sim):
+    moment = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+    now = sim.set_clock(moment)["now"]
+    assert moment.timestamp() <= now < moment.timestamp() + 5
+    assert sim.advance_clock(60)["now"] >= moment.timestamp() + 60
 
 
 def test_uri_action_is_returned_to_open(sim, friend):

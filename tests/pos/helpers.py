@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import jsonschema
 from sqlalchemy import func, select
@@ -13,7 +14,14 @@ from members.numbers import new_member_number
 from pos import keys
 from pos.openapi import DOCUMENT
 
-WHEN = "2026-11-23T15:30:00+09:00"
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def recently(**ago) -> str:
+    """A register timestamp (Tokyo time, with offset) a while before the product's "now":
+    purchases stay inside the 12-month rank window whatever the date. Default: an hour ago."""
+    moment = utcnow() - (timedelta(**ago) if ago else timedelta(hours=1))
+    return moment.astimezone(TOKYO).isoformat(timespec="seconds")
 
 
 def _template_for(path: str) -> str:
@@ -73,7 +81,7 @@ def receipt(number="R-0001", lines=None, total=None, **extra) -> dict:
     lines = lines or [{"sku": "SKU-TEE", "quantity": 2, "unit_price": 3000}]
     if total is None:
         total = sum(x["quantity"] * x["unit_price"] - x.get("discount", 0) for x in lines)
-    return {"receipt_number": number, "purchased_at": WHEN, "lines": lines, "total": total,
+    return {"receipt_number": number, "purchased_at": recently(), "lines": lines, "total": total,
             "payment_method": "cash", **extra}
 
 

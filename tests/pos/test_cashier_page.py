@@ -8,7 +8,7 @@ from sqlalchemy import select
 from coupons.models import IssuedCoupon
 from pos.models import Purchase
 from tests.factories import PASSWORD, csrf_token_from
-from tests.pos.helpers import count, coupon_for, fresh
+from tests.pos.helpers import count, coupon_for, fresh, recently
 from tests.support.browser import sign_in
 
 
@@ -39,7 +39,7 @@ def test_cashier_sale_with_the_same_services_as_the_api(client, login, session, 
     headers = {"X-CSRFToken": token}
     scanned = client.post("/pos/api/scan", json={"code": member.member_number},
                           headers=headers).get_json()
-    body = {"receipt_number": "W-1", "purchased_at": "2026-11-23T10:00:00+09:00",
+    body = {"receipt_number": "W-1", "purchased_at": recently(),
             "lines": [{"sku": "SKU-TEE", "quantity": 1, "unit_price": 3000}], "total": 2999,
             "member_token": scanned["member_token"]}
     wrong = client.post("/pos/api/sales", json=body, headers=headers)

@@ -5,18 +5,18 @@ from sqlalchemy import select
 
 from members.models import Member, Membership
 from pos.models import Channel, Purchase, StoreKind
-from tests.pos.helpers import Api, card_member, count, fresh, keyed_register
+from tests.pos.helpers import Api, card_member, count, fresh, keyed_register, recently
 
-ORDER = {"order_id": "WEB-1001", "ordered_at": "2026-11-20T10:00:00+09:00",
+ORDER = {"order_id": "WEB-1001", "ordered_at": recently(days=3),
          "lines": [{"sku": "SKU-TEE", "quantity": 1, "unit_price": 3000}], "total": 3000,
          "payment_method": "card"}
 HEADER = "order_id,ordered_at,member_number,email,sku,jan,quantity,unit_price,discount,total"
 CSV = HEADER + """,payment_method
-WEB-1,2026-11-20T10:00:00+09:00,,hana@example.com,SKU-TEE,,2,3000,0,8000,card
-WEB-1,2026-11-20T10:00:00+09:00,,hana@example.com,SKU-TEE,,1,3000,1000,8000,card
-WEB-2,2026-11-21T10:00:00+09:00,,,SKU-TEE,,1,3000,0,3000,card
-WEB-3,2026-11-21T10:00:00+09:00,,,NOPE,,1,3000,0,3000,card
-"""
+WEB-1,{three_days_ago},,hana@example.com,SKU-TEE,,2,3000,0,8000,card
+WEB-1,{three_days_ago},,hana@example.com,SKU-TEE,,1,3000,1000,8000,card
+WEB-2,{two_days_ago},,,SKU-TEE,,1,3000,0,3000,card
+WEB-3,{two_days_ago},,,NOPE,,1,3000,0,3000,card
+""".format(three_days_ago=recently(days=3), two_days_ago=recently(days=2))
 
 
 @pytest.fixture

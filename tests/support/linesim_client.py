@@ -103,6 +103,10 @@ class LinesimClient:
     def advance_clock(self, seconds):
         return self._call("POST", "/clock", {"advance_seconds": seconds})
 
+    def set_clock(self, moment):
+        """Put the platform's clock at `moment` (an aware datetime); it runs on from there."""
+        return self._call("POST", "/clock", {"at": moment.timestamp()})
+
     def rich_menu_of(self, user_id):
         """The rich menu that applies to the user, or None when none does."""
         try:
