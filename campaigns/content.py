@@ -9,13 +9,13 @@ from bot.texts import render
 from campaigns import recommendations
 from campaigns.links import tracked_url
 from catalog.models import Product
-from core.clock import to_business_time
 from core.extensions import db
 from coupons import service as coupons
 from members.links import history_page_url, upgrade_url
 from members.models import Member, Membership
 from members.rank_progress import progress_to_next_rank
 from pos.models import Purchase, PurchaseLine, PurchaseStatus
+from pos.warranty import warranty_end
 
 PLACEHOLDER_IMAGE = "/static/product-placeholder.png"
 
@@ -95,22 +95,10 @@ def warranty(delivery, member: Member, params: dict):
     if line is None or line.purchase.status != PurchaseStatus.COMPLETED:
         return None
     product = db.session.get(Product, line.product_id)
-    ends = to_business_time(warranty_end(line.purchase.purchased_at, product.warranty_months))
+    ends = warranty_end(line.purchase.purchased_at, product.warranty_months)
     body = render("warranty", display_name=_name(member), product=product.name,
                   date=ends.strftime("%Y年%-m月%-d日"), url=history_page_url(member.id))
     return [messages.text(body, member=member)]
-
-
-def warranty_end(purchased_at, months: int):
-    """Same day `months` later (clamped to the month's end, as warranties are written)."""
-    month = purchased_at.month - 1 + months
-    year, month = purchased_at.year + month // 12, month % 12 + 1
-    for day in (purchased_at.day, 30, 29, 28):
-        try:
-            return purchased_at.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    raise ValueError("unreachable")
 
 
 def rank_nudge(delivery, member: Member, params: dict):

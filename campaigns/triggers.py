@@ -18,6 +18,7 @@ from core.extensions import db
 from members.models import FollowStatus, Member, Membership
 from members.rank_progress import progress_to_next_rank
 from pos.models import Purchase, PurchaseLine, PurchaseStatus, Store
+from pos.warranty import warranty_end
 
 register(Flow("welcome", "友だち追加（ウェルカム）", promotional=False))
 register(Flow("receipt", "お買い上げ・ポイント通知", False, {}, content.receipt,
@@ -153,7 +154,7 @@ def plan_warranty_notices() -> int:
     today = to_business_time(utcnow()).date()
     planned = 0
     for line_id, member_id, purchased_at, months in rows:
-        ends = to_business_time(content.warranty_end(purchased_at, months)).date()
+        ends = warranty_end(purchased_at, months)
         if today <= ends <= today + timedelta(days=days_before):
             planned += bool(delivery.plan(flow="warranty", member_id=member_id,
                                           occurrence=f"line:{line_id}",

@@ -11,6 +11,7 @@ from core.signing import InvalidLink
 from members import links
 from members.views import _member_or_404, bp
 from pos.models import Purchase, PurchaseLine
+from pos.warranty import warranty_end
 
 
 @bp.get("/members/history/<token>")
@@ -29,7 +30,5 @@ def history(token):
 
 
 def _warranty_end(purchase, line):
-    from campaigns.content import warranty_end
-
     months = line.product.warranty_months
-    return to_business_time(warranty_end(purchase.purchased_at, months)) if months else None
+    return warranty_end(purchase.purchased_at, months) if months else None
