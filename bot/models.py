@@ -2,16 +2,20 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utcnow
 from core.extensions import db
 from core.types import UTCDateTime
 
+# pending -> processing -> done | ignored | failed (or back to pending to retry)
+FINISHED_STATUSES = ("done", "ignored", "failed")
+
 
 class WebhookEvent(db.Model):
     __tablename__ = "webhook_events"
+    __table_args__ = (Index("ix_webhook_events_status_due_at", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_event_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -21,7 +25,9 @@ class WebhookEvent(db.Model):
     payload: Mapped[dict] = mapped_column(JSON)
     event_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # pending -> done | ignored | failed
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # pending: when the sweep may take it up; processing: when its claim lapses (a dead worker).
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(500))

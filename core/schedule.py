@@ -1,5 +1,6 @@
 """Every periodic job, declared in one place. Cron fields are in business time (Asia/Tokyo)."""
 
+from bot import events as webhook_events
 from campaigns import sending, triggers
 from core import maintenance
 from members import ranks
@@ -7,7 +8,9 @@ from members import ranks
 # (job, queue, cron expression or interval in seconds)
 SCHEDULE = [
     (maintenance.record_worker_heartbeat, "maintenance", {"interval": 60}),
-    (maintenance.prune_webhook_events, "maintenance", {"cron": "30 4 * * *"}),
+    (webhook_events.prune_webhook_events, "maintenance", {"cron": "30 4 * * *"}),
+    # Webhook events whose job was lost (Redis down after the commit) or whose worker died.
+    (webhook_events.process_pending_events, "realtime", {"interval": 60}),
     # Ranks whose 12-month spend has lapsed are lowered before the day's first sale.
     (ranks.lapse_ranks, "maintenance", {"cron": "0 4 * * *"}),
     # The delivery ledger is the follow-ups' schedule; this sends what has come due.
