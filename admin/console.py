@@ -25,6 +25,9 @@ class MemberView(SecureModelView):
                    "points_balance", "joined_at")
     column_searchable_list = ("member_number", "display_name", "email")
     column_filters = ("membership", "rank", "follow_status", "joined_at")
+    column_labels = {"member_number": "会員番号", "display_name": "表示名",
+                     "membership": "会員種別", "rank": "ランク", "follow_status": "友だち状態",
+                     "points_balance": "ポイント", "joined_at": "登録日時", "email": "メール"}
     column_exclude_list = ("card_secret",)
     column_details_exclude_list = ("card_secret",)
     form_columns = ("display_name",)
@@ -53,6 +56,9 @@ class PurchaseView(SecureModelView):
     column_list = ("channel", "store", "receipt_number", "member_id", "purchased_at", "total",
                    "status")
     column_filters = ("channel", "status", "purchased_at")
+    column_labels = {"channel": "チャネル", "store": "店舗", "receipt_number": "レシート番号",
+                     "member_id": "会員ID", "purchased_at": "購入日時", "total": "合計",
+                     "status": "状態"}
 
 
 class ReadOnlyLedgerView(SecureModelView):

@@ -1,24 +1,21 @@
 """Flask-Admin base views: sign-in and role required everywhere, Flask-WTF CSRF on every form."""
 
+import enum
+
 from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.filters import FilterConverter
-from flask_admin.model.filters import convert
+from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
+from flask_admin.model.typefmt import DETAIL_FORMATTERS
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from admin.filters import ConsoleFilterConverter
+from admin.labels import enum_label
 from admin.models import Role
 
 STAFF = (Role.ADMIN, Role.MARKETER)
-
-
-class ConsoleFilterConverter(FilterConverter):
-    """Lets list filters work on our UTCDateTime columns like on plain DateTime."""
-
-    @convert("UTCDateTime")
-    def conv_utc_datetime(self, column, name, **kwargs):
-        return self.conv_datetime(column, name, **kwargs)
+_JAPANESE_ENUMS = {enum.Enum: lambda view, value, name: enum_label(value)}
 
 
 class ConsoleForm(FlaskForm):
@@ -65,6 +62,8 @@ class SecureModelView(ModelView):
     roles = STAFF
     form_base_class = ConsoleForm
     filter_converter = ConsoleFilterConverter()
+    column_type_formatters = {**DEFAULT_FORMATTERS, **_JAPANESE_ENUMS}
+    column_type_formatters_detail = {**DETAIL_FORMATTERS, **_JAPANESE_ENUMS}
     page_size = 50
     can_view_details = True
 
