@@ -19,7 +19,7 @@ def on_follow(event: WebhookEvent) -> str:
     enrollment = members.enroll_friend(line_user_id=user_id,
                                        display_name=line_client.get_display_name(user_id))
     member = enrollment.member
-    coupon = _welcome_coupon(member) if enrollment.is_new else None
+    coupon = _welcome_coupon(member, user_id) if enrollment.is_new else None
     greeting = "welcome" if enrollment.is_new else "welcome_back"
     replies = [messages.text(render(greeting, display_name=member.display_name or ""),
                              with_menu=False)]
@@ -31,13 +31,13 @@ def on_follow(event: WebhookEvent) -> str:
     return "done"
 
 
-def _welcome_coupon(member: Member):
+def _welcome_coupon(member: Member, line_user_id: str):
     definition = coupons.get_active_definition(purpose="welcome")
     if definition is None:
         return None
-    # Keyed on the member, so no number of block/unblock cycles issues a second one.
-    return coupons.issue_once(definition=definition, member_id=member.id,
-                              issue_key=f"welcome:member:{member.id}")
+    # Once per LINE user ever: neither block/unblock nor 退会 and a new follow gives another.
+    return coupons.issue_welcome_coupon(definition=definition, member_id=member.id,
+                                        line_user_id=line_user_id)
 
 
 def on_message(event: WebhookEvent) -> str:

@@ -55,3 +55,15 @@ class IssuedCoupon(db.Model):
     redeemed_purchase_id: Mapped[int | None] = mapped_column(ForeignKey("purchases.id"))
 
     definition: Mapped[CouponDefinition] = relationship()
+
+
+class WelcomeCouponGiven(db.Model):
+    """The welcome coupon is once per LINE user ever, withdrawn or not. Only a keyed one-way
+    hash of the LINE user id is kept for that (coupons.service.line_user_digest): a withdrawn
+    member's row keeps no LINE id, and this table cannot be read back into one."""
+
+    __tablename__ = "welcome_coupons_given"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_user_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from coupons.models import CouponDefinition, DiscountType, IssuedCoupon
+from coupons.models import CouponDefinition, DiscountType, IssuedCoupon, WelcomeCouponGiven
 from members.models import FollowStatus, Member, Membership
 from members.numbers import is_valid_member_number
 from tests.support.chat import actions, fetch, flex_texts, image_urls, texts
@@ -116,3 +116,44 @@ def test_a_redelivered_event_is_not_acted_on_again(shopper, linesim, worker, ses
     assert again["status"] == 200
     worker.drain()
     assert first and hanako.new_messages() == []
+
+
+def _withdraws(shopper):
+    shopper.says("退会")
+    shopper.taps("action=withdraw_confirm")
+
+
+def test_withdrawing_blocking_and_adding_the_friend_again_gives_no_second_welcome_coupon(
+        shopper, session, welcome_coupon):
+    hanako = shopper("山田花子")
+    assert "友だち追加クーポン" in texts(hanako.adds_friend())[1]
+    _withdraws(hanako)
+    hanako.blocks()
+
+    replies = hanako.adds_friend()
+
+    assert texts(replies)[0].startswith("山田花子さん、友だち追加ありがとうございます")
+    assert not any("クーポン" in text for text in texts(replies))
+    assert "🎁 友だち追加クーポン" not in flex_texts(replies[-1])
+    session.expire_all()
+    assert session.query(Member).count() == 2  # a new member: the old one was erased
+    assert session.query(IssuedCoupon).count() == 1
+    withdrawn = session.query(Member).filter_by(follow_status=FollowStatus.WITHDRAWN).one()
+    assert withdrawn.line_user_id is None
+    [given] = session.query(WelcomeCouponGiven).all()
+    assert hanako.user_id not in given.line_user_digest  # a keyed hash, not the id
+
+
+def test_a_member_welcomed_before_welcomes_were_recorded_is_remembered_at_withdrawal(
+        shopper, session, welcome_coupon):
+    hanako = shopper()
+    hanako.adds_friend()
+    session.query(WelcomeCouponGiven).delete()  # as for members enrolled before the record
+    session.commit()
+    _withdraws(hanako)
+    hanako.blocks()
+
+    replies = hanako.adds_friend()
+
+    assert not any("クーポン" in text for text in texts(replies))
+    assert session.query(IssuedCoupon).count() == 1
