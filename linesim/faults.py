@@ -10,7 +10,7 @@ SERVER_ERROR = "Internal server error"
 
 
 class Faults:
-    FIELDS = ("latency_ms", "error_rate", "timeout_rate", "timeout_s", "burst_429")
+    FIELDS = ("latency_ms", "error_rate", "timeout_rate", "timeout_s", "burst_429", "path_prefix")
 
     def __init__(self):
         self.lock = threading.Lock()
@@ -23,6 +23,7 @@ class Faults:
             self.timeout_rate = 0.0
             self.timeout_s = 30.0
             self.burst_429 = 0
+            self.path_prefix = ""  # only calls under this path (e.g. the reply endpoint) fail
 
     def set(self, changes):
         unknown = set(changes) - set(self.FIELDS)
@@ -36,8 +37,10 @@ class Faults:
     def to_json(self):
         return {name: getattr(self, name) for name in self.FIELDS}
 
-    def apply(self):
+    def apply(self, path=""):
         """Delay, then maybe fail, the request about to be served."""
+        if not path.startswith(self.path_prefix):
+            return
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
         if self.timeout_rate and random.random() < self.timeout_rate:

@@ -71,7 +71,7 @@ def _serve_counted(sim, handler, endpoint, limit, allows_retry_key, schema_name,
     call = Call(sim=sim, request_id=str(uuid.uuid4()), params=params)
     claimed = False
     try:
-        sim.faults.apply()
+        sim.faults.apply(request.path)
         _authenticate(sim)
         sim.rate_limiter.hit(limit, endpoint)
         call.retry_key = _retry_key(sim, allows_retry_key)
