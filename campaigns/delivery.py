@@ -116,8 +116,9 @@ def _by_key(key: str) -> Delivery:
 
 def mark(delivery: Delivery, status: str, *, error: str | None = None,
          request_id: str | None = None) -> str:
-    """Record a row's outcome (sent, failed, skipped). Caller commits."""
-    delivery.status = status
+    """Record a row's outcome (sent, failed, skipped), ending its sender's claim. Caller
+    commits."""
+    delivery.status, delivery.claimed_by, delivery.lease_until = status, None, None
     if error:
         delivery.last_error = error[:500]
     if request_id:

@@ -4,7 +4,7 @@ sending pause when LINE's monthly quota has run out."""
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from campaigns.models import CampaignAlert, Delivery
 from core.clock import to_business_time, utcnow
@@ -12,6 +12,7 @@ from core.extensions import db
 
 QUIET_START, QUIET_END = time(21, 0), time(9, 0)
 DAILY_PROMOTIONAL_CAP = 2
+CAP_LOCK_SPACE = 7301  # PostgreSQL advisory locks: (this, member id) guards a member's cap
 
 
 def quiet_hours_end(now: datetime) -> datetime | None:
@@ -25,16 +26,27 @@ def quiet_hours_end(now: datetime) -> datetime | None:
     return morning.astimezone(now.tzinfo)
 
 
-def over_daily_cap(member_id: int, now: datetime, also: int = 0) -> bool:
-    """Has the member had their promotional messages for today (business date), counting
-    `also` more about to be sent?"""
+def promotional_room(member_id: int, now: datetime, *, sender: str) -> int:
+    """How many more promotional messages the member may get today (business date): the cap
+    less those sent today and those other senders are sending now."""
     local = to_business_time(now)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
-    sent_today = db.session.scalar(
+    taken = db.session.scalar(
         select(func.count(Delivery.id)).where(
             Delivery.member_id == member_id, Delivery.promotional.is_(True),
-            Delivery.status == "sent", Delivery.sent_at >= day_start))
-    return sent_today + also >= DAILY_PROMOTIONAL_CAP
+            or_(and_(Delivery.status == "sent", Delivery.sent_at >= day_start),
+                and_(Delivery.status == "sending", Delivery.claimed_by != sender))))
+    return max(0, DAILY_PROMOTIONAL_CAP - taken)
+
+
+def lock_daily_cap(member_ids: list[int]) -> None:
+    """Serialise cap decisions per member until commit. PostgreSQL: a transaction advisory
+    lock per member, taken in id order (no deadlock). SQLite: the sender's claim already holds
+    the database's single write lock."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for member_id in sorted(member_ids):
+        db.session.execute(select(func.pg_advisory_xact_lock(CAP_LOCK_SPACE, member_id)))
 
 
 def paused_until(now: datetime) -> datetime | None:

@@ -28,8 +28,13 @@ class Delivery(db.Model):
     # Flows: what the message is about (e.g. {"purchase_id": 42}) and when it may go out.
     context: Mapped[dict | None] = mapped_column(JSON)
     send_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # pending -> sent | failed | skipped (blocked, cap, condition no longer holds)
+    # pending -> sending (claimed by one job) -> sent | failed | skipped (blocked, cap, condition
+    # no longer holds), or back to pending (deferred, retried later)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    # The job sending it (core.processes.owner_token) and until when: one row, one sender; a
+    # lapsed lease (its sender died) lets another job take it, with the same retry key.
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     line_request_id: Mapped[str | None] = mapped_column(String(64))

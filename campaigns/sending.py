@@ -2,16 +2,19 @@
 check is made at send time, pushes run concurrently (their network waits overlap), and the
 outcomes are recorded together.
 
-A batch that dies after pushing leaves its rows pending; sent again, they carry the same
-X-Line-Retry-Key, LINE answers 409 "already accepted", and they are recorded as sent.
+One row, one sender: the 30 s release, `send_one` and a retried job may all be handed the same
+row, so a job first claims its rows (a conditional UPDATE to `sending` with its owner and a
+lease, which works alike on SQLite and PostgreSQL) and pushes only what it claimed. A sender
+that dies leaves its claim to lapse (at once when it died on this machine, else when the lease
+runs out); the next sender pushes with the same X-Line-Retry-Key, LINE answers 409 "already
+accepted", and the row is recorded as sent.
 """
 
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from bot import line_client
@@ -19,7 +22,7 @@ from bot.line_client import LineApiError
 from campaigns import flows, gates
 from campaigns.delivery import mark
 from campaigns.models import Delivery
-from core import jobs
+from core import jobs, processes
 from core.clock import utcnow
 from core.extensions import db
 
@@ -27,35 +30,43 @@ BATCH_SIZE = 100
 PUSH_CONCURRENCY = 16
 MAX_ATTEMPTS = 8
 RETRY_DELAYS = [timedelta(seconds=s) for s in (10, 30, 120, 600, 1800, 3600, 3 * 3600)]
+SEND_TIMEOUT = 300
+# Longer than a send job may run, so a live sender never loses its rows to another.
+CLAIM_LEASE = timedelta(seconds=SEND_TIMEOUT + 60)
 
 
 @jobs.job("followups", timeout=120)
 def release_due_deliveries() -> int:
-    """Every 30 s: queue each pending push whose time has come, in batches. The ledger is the
-    schedule, so a job lost or doubled in Redis changes nothing."""
+    """Every 30 s: queue each pending push whose time has come, in batches, and each row whose
+    sender died. The ledger is the schedule, so a job lost or doubled in Redis changes nothing."""
+    now = utcnow()
+    _lapse_claims_of_dead_senders(now)
     due = db.session.scalars(
-        select(Delivery.id).where(Delivery.status == "pending", Delivery.channel == "push",
-                                  Delivery.send_after <= utcnow())
+        select(Delivery.id).where(Delivery.channel == "push", _claimable(now))
         .order_by(Delivery.send_after).limit(50 * BATCH_SIZE)).all()
     batches = [(due[i:i + BATCH_SIZE],) for i in range(0, len(due), BATCH_SIZE)]
     send_deliveries.enqueue_many(batches)
     return len(due)
 
 
-@jobs.job("followups", timeout=300)
+@jobs.job("followups", timeout=SEND_TIMEOUT)
 def send_deliveries(delivery_ids: list[int]) -> dict:
-    """Send the given ledger rows that are still pending and due."""
-    now = utcnow()
+    """Send the given ledger rows that are due and that no other job is sending."""
+    now, owner = utcnow(), processes.owner_token()
     db.session().expire_on_commit = False  # the rows are used again after the commit below
-    rows = _lock_pending(delivery_ids)
+    rows = _claim(delivery_ids, owner, now)
     pause = gates.paused_until(now)
-    promoted = Counter()  # promotional rows let through in this batch, per member
-    ready = [row for row in rows if _gate(row, now, pause, promoted) is None]
-    db.session.commit()  # skips, deferrals and built messages are kept whatever happens next
-    outcomes = _push_all(ready)
-    for row, outcome in zip(ready, outcomes, strict=True):
-        _record(row, outcome)
-    db.session.commit()
+    ready = [row for row in rows if _gate(row, now, pause) is None]
+    ready = _within_daily_cap(ready, now)
+    db.session.commit()  # claims, skips, deferrals and built messages are kept whatever happens
+    try:
+        outcomes = _push_all(ready)
+        for row, outcome in zip(ready, outcomes, strict=True):
+            _record(row, outcome)
+        db.session.commit()
+    except Exception:
+        _release_claims(owner)  # the next sender takes them at once, with the same retry keys
+        raise
     return {"sent": sum(row.status == "sent" for row in rows), "checked": len(rows)}
 
 
@@ -63,47 +74,92 @@ def send_one(delivery_id: int):
     return send_deliveries.enqueue([delivery_id])
 
 
-def _lock_pending(ids: list[int]) -> list[Delivery]:
-    stmt = (select(Delivery).where(Delivery.id.in_(ids), Delivery.status == "pending")
-            .options(joinedload(Delivery.member)).order_by(Delivery.id))
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Another worker holding a row is sending it: leave it to them.
-        stmt = stmt.with_for_update(skip_locked=True, of=Delivery)
-    return list(db.session.scalars(stmt).unique())
+def _claimable(now: datetime):
+    """Pending and due, or being sent under a lapsed claim (its sender died)."""
+    return or_(and_(Delivery.status == "pending", Delivery.send_after <= now),
+               and_(Delivery.status == "sending", Delivery.lease_until <= now))
 
 
-def _gate(delivery: Delivery, now: datetime, pause: datetime | None,
-          promoted: Counter) -> str | None:
+def _claim(ids: list[int], owner: str, now: datetime) -> list[Delivery]:
+    """Take the rows no other job holds; only this job pushes them until it records an outcome.
+    Commit follows the checks: on SQLite the claim holds the write lock until then."""
+    free = (select(Delivery.id).where(Delivery.id.in_(ids), Delivery.channel == "push",
+                                      _claimable(now))
+            .with_for_update(skip_locked=True))  # PostgreSQL: rows another claim is taking
+    db.session.execute(
+        update(Delivery).where(Delivery.id.in_(free), _claimable(now))
+        .values(status="sending", claimed_by=owner, lease_until=now + CLAIM_LEASE)
+        .execution_options(synchronize_session=False))
+    return list(db.session.scalars(
+        select(Delivery).where(Delivery.claimed_by == owner, Delivery.status == "sending")
+        .options(joinedload(Delivery.member)).order_by(Delivery.id)
+        .execution_options(populate_existing=True)).unique())
+
+
+def _release_claims(owner: str) -> None:
+    """This job failed before recording its outcomes: its rows go back to pending."""
+    db.session.rollback()
+    db.session.execute(
+        update(Delivery).where(Delivery.claimed_by == owner, Delivery.status == "sending")
+        .values(status="pending", claimed_by=None, lease_until=None)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def _lapse_claims_of_dead_senders(now: datetime) -> None:
+    """A sender that died on this machine will not finish: its rows are free now, not when
+    its lease runs out (a sender elsewhere cannot be checked; its lease decides)."""
+    owners = db.session.scalars(
+        select(Delivery.claimed_by).distinct()
+        .where(Delivery.status == "sending", Delivery.lease_until > now)).all()
+    dead = [owner for owner in owners if owner and processes.died_here(owner)]
+    if dead:
+        db.session.execute(
+            update(Delivery).where(Delivery.status == "sending", Delivery.claimed_by.in_(dead))
+            .values(lease_until=now).execution_options(synchronize_session=False))
+
+
+def _gate(delivery: Delivery, now: datetime, pause: datetime | None) -> str | None:
     """A reason not to send now (having recorded what happens instead), or None."""
-    if delivery.send_after and delivery.send_after > now:
-        return "not due"
     member = delivery.member
     if member is None or not member.can_be_messaged or not member.line_user_id:
         return mark(delivery, "skipped", error="member blocked or withdrawn")
     if pause is not None:
         return _defer(delivery, pause, "paused: monthly quota reached")
     if delivery.flow in flows.FLOWS:
-        return _flow_gate(delivery, now, promoted)
+        return _flow_gate(delivery, now)
     return None
 
 
-def _flow_gate(delivery: Delivery, now: datetime, promoted: Counter) -> str | None:
+def _flow_gate(delivery: Delivery, now: datetime) -> str | None:
     if not flows.is_enabled(delivery.flow):
         return mark(delivery, "skipped", error="flow switched off")
     quiet = flows.FLOWS[delivery.flow].quiet_hours
     if quiet and (morning := gates.quiet_hours_end(now)) is not None:
         return _defer(delivery, morning, "quiet hours")
-    if delivery.promotional and gates.over_daily_cap(delivery.member_id, now,
-                                                     also=promoted[delivery.member_id]):
-        return mark(delivery, "skipped", error="daily promotional cap reached")
     if delivery.messages is None:
         built = flows.FLOWS[delivery.flow].build(delivery, delivery.member,
                                                  flows.params_for(delivery.flow))
         if not built:
             return mark(delivery, "skipped", error="no longer relevant")
         delivery.messages = built  # fixed now: every retry sends exactly this
-    promoted[delivery.member_id] += delivery.promotional
     return None
+
+
+def _within_daily_cap(rows: list[Delivery], now: datetime) -> list[Delivery]:
+    """Skip promotional rows beyond each member's daily cap. Counted once this job holds its
+    claims and the members' cap locks, so batches running at once cannot exceed it together."""
+    promotional = [row for row in rows if row.promotional]
+    members = sorted({row.member_id for row in promotional})
+    gates.lock_daily_cap(members)
+    over = set()
+    for member_id in members:
+        own = [row for row in promotional if row.member_id == member_id]
+        room = gates.promotional_room(member_id, now, sender=own[0].claimed_by)
+        for row in own[room:]:
+            mark(row, "skipped", error="daily promotional cap reached")
+            over.add(row.id)
+    return [row for row in rows if row.id not in over]
 
 
 def _push_all(rows: list[Delivery]) -> list:
@@ -143,5 +199,7 @@ def _record(delivery: Delivery, outcome) -> None:
 
 
 def _defer(delivery: Delivery, until: datetime, reason: str) -> str:
+    """Back to pending, due again at `until`."""
+    delivery.status, delivery.claimed_by, delivery.lease_until = "pending", None, None
     delivery.send_after, delivery.last_error = until, reason[:500]
     return "deferred"
