@@ -4,6 +4,7 @@ daily sweeps (warranty, win-back, upgrade prompts), declared in core.schedule.
 Planning only writes ledger rows under unique keys, so running any of this twice is harmless.
 """
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -19,6 +20,8 @@ from members.models import FollowStatus, Member, Membership
 from members.rank_progress import progress_to_next_rank
 from pos.models import Purchase, PurchaseLine, PurchaseStatus, Store
 from pos.warranty import warranty_end
+
+log = logging.getLogger(__name__)
 
 register(Flow("welcome", "友だち追加（ウェルカム）", promotional=False))
 register(Flow("receipt", "お買い上げ・ポイント通知", False, {}, content.receipt,
@@ -40,6 +43,10 @@ register(Flow("upgrade_prompt", "本会員登録のおすすめ", True,
 @jobs.job("followups", timeout=120)
 def dispatch_event(event_id: int) -> str:
     """Plan the follow-ups a domain event calls for, once."""
+    return _dispatch(event_id)
+
+
+def _dispatch(event_id: int) -> str:
     event = db.session.get(events.DomainEvent, event_id)
     if event is None or event.dispatched_at is not None:
         return "already dispatched"
@@ -124,10 +131,20 @@ for _kind in ON_EVENT:
 @jobs.job("maintenance", timeout=300)
 def redispatch_lost_events() -> int:
     """Events whose hand-off to the worker was lost (e.g. Redis was down) are handed off now."""
-    lost = events.undispatched()
-    for event in lost:
-        dispatch_event(event.id)
-    return len(lost)
+    lost_ids = [event.id for event in events.undispatched()]
+    return sum(_dispatch_in_own_transaction(event_id) for event_id in lost_ids)
+
+
+def _dispatch_in_own_transaction(event_id: int) -> bool:
+    """One event's failure leaves it for the next sweep and does not hold back the others."""
+    try:
+        _dispatch(event_id)
+        db.session.commit()
+        return True
+    except Exception:
+        db.session.rollback()
+        log.exception("domain event %s could not be dispatched; the next sweep retries", event_id)
+        return False
 
 
 @jobs.job("followups", timeout=1800)
