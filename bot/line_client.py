@@ -19,6 +19,7 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging.exceptions import ApiException
 
 QUOTA_MESSAGE = "You have reached your monthly limit."
+INVALID_REPLY_TOKEN = "Invalid reply token"  # noqa: S105 - LINE's error message
 # (connect, read) seconds: a LINE call that hangs must not hold a send job; it is retried.
 TIMEOUT = (3.05, 10.0)
 
@@ -44,6 +45,11 @@ class LineApiError(Exception):
     @property
     def rate_limited(self) -> bool:
         return self.status == 429 and not self.quota_exhausted
+
+    @property
+    def reply_token_invalid(self) -> bool:
+        """LINE will not take this reply token: it was used, or it expired."""
+        return self.status == 400 and self.message == INVALID_REPLY_TOKEN
 
     @property
     def already_accepted(self) -> bool:

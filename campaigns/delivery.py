@@ -101,8 +101,14 @@ def _reply_refused(delivery: Delivery, exc: LineApiError, event_time: datetime |
         db.session.commit()
         raise exc  # the event job is retried, and so is this reply
     token_young = event_time is not None and utcnow() - event_time < REPLY_TOKEN_LIFETIME
-    if delivery.attempts > 1 and token_young and exc.status == 400:
+    if delivery.attempts > 1 and token_young and exc.reply_token_invalid:
         mark(delivery, "sent", error="an earlier attempt used the reply token")
+        db.session.commit()
+        return delivery
+    if exc.status != 429 and not exc.reply_token_invalid:
+        # LINE refuses the message itself (e.g. its content): a push would be refused too.
+        gates.record_refusal(delivery, str(exc))
+        mark(delivery, "failed", error=str(exc))
         db.session.commit()
         return delivery
     mark(delivery, "failed", error=str(exc))
@@ -126,3 +132,4 @@ def mark(delivery: Delivery, status: str, *, error: str | None = None,
     if status == "sent":
         delivery.sent_at = utcnow()
     return status
+
