@@ -5,13 +5,12 @@ import enum
 import unicodedata
 from urllib.parse import parse_qs
 
-from bot import messages
+from bot import erasure, messages
 from bot.texts import render
 from campaigns import restock
 from catalog.models import Product
 from core.extensions import db
-from coupons.service import remember_welcome_given, usable_coupons
-from members import service
+from coupons.service import usable_coupons
 from members.models import Member, Membership
 from members.rank_progress import progress_to_next_rank
 
@@ -83,8 +82,7 @@ def request_restock(member: Member, params: dict) -> list[dict]:
 
 
 def withdraw(member: Member, params: dict | None = None) -> list[dict]:
-    remember_welcome_given(member_id=member.id, line_user_id=member.line_user_id)
-    service.withdraw(member=member)
+    erasure.withdraw_member(member)
     db.session.flush()
     return [messages.text(render("withdraw_done"), with_menu=False)]
 

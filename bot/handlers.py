@@ -2,7 +2,7 @@
 
 import logging
 
-from bot import commands, line_client, messages
+from bot import commands, erasure, line_client, messages
 from bot.models import WebhookEvent
 from bot.texts import render
 from campaigns import delivery
@@ -58,6 +58,8 @@ def _answer(event: WebhookEvent, build) -> str:
         # Not (or no longer) a member, e.g. after 退会: say so instead of staying silent.
         line_client.reply(event.payload["replyToken"], [messages.text(render("not_member"),
                                                                       with_menu=False)])
+        if member is None:
+            erasure.forget_event_user(event)
         return "done"
     replies = build(member)
     if not replies:

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.richmenu import setup_menus
+from core.extensions import db
 from campaigns import delivery
 from campaigns.models import Delivery
 from members.models import Consent, FollowStatus, Member, Membership
@@ -106,6 +107,28 @@ def test_withdrawal_asks_first_then_erases_personal_data(hanako, session):
     assert member.follow_status == FollowStatus.WITHDRAWN
     assert (member.line_user_id, member.display_name, member.email) == (None, None, None)
     assert texts(hanako.says("会員証"))[0].startswith("会員情報が見つかりません")
+
+
+def _rows_mentioning(session, *needles) -> list[str]:
+    """Every stored row, in every table, that contains one of `needles`."""
+    found = []
+    for table in db.metadata.sorted_tables:
+        for row in session.execute(table.select()):
+            shown = repr(tuple(row))
+            found += [f"{table.name}: {shown}" for needle in needles if needle in shown]
+    return found
+
+
+def test_withdrawal_leaves_neither_the_name_nor_the_line_id_in_any_ledger(hanako, session):
+    hanako.says("会員証")  # more stored events, and messages that carry the name
+    hanako.says("ポイント")
+    hanako.says("退会")
+    hanako.taps("action=withdraw_confirm")
+    hanako.says("会員証")  # after 退会: answered, and kept no more than the rest
+
+    session.expire_all()
+    assert session.query(Delivery).count() >= 5  # the rows stay, as anonymous outcomes
+    assert _rows_mentioning(session, "山田花子", hanako.user_id) == []
 
 
 def test_cancelling_withdrawal_changes_nothing(hanako, session):
