@@ -23,7 +23,8 @@ from pos.warranty import warranty_end
 
 log = logging.getLogger(__name__)
 
-register(Flow("welcome", "友だち追加（ウェルカム）", promotional=False))
+# The card answers the friend-add itself: when its reply falls back to a push, it goes at once.
+register(Flow("welcome", "友だち追加（ウェルカム）", promotional=False, quiet_hours=False))
 register(Flow("receipt", "お買い上げ・ポイント通知", False, {}, content.receipt,
               quiet_hours=False))
 register(Flow("after_purchase", "店舗購入後のおすすめ", True,
