@@ -8,18 +8,14 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
 from flask_admin.model.typefmt import DETAIL_FORMATTERS
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from admin.filters import ConsoleFilterConverter
+from admin.forms import ConsoleForm, ConsoleModelConverter
 from admin.labels import enum_label
 from admin.models import Role
 
 STAFF = (Role.ADMIN, Role.MARKETER)
 _JAPANESE_ENUMS = {enum.Enum: lambda view, value, name: enum_label(value)}
-
-
-class ConsoleForm(FlaskForm):
-    """Flask-Admin forms carry the same CSRF token the global CSRFProtect checks."""
 
 
 def _allowed(roles) -> bool:
@@ -61,6 +57,7 @@ class SecureBaseView(BaseView):
 class SecureModelView(ModelView):
     roles = STAFF
     form_base_class = ConsoleForm
+    model_form_converter = ConsoleModelConverter
     filter_converter = ConsoleFilterConverter()
     column_type_formatters = {**DEFAULT_FORMATTERS, **_JAPANESE_ENUMS}
     column_type_formatters_detail = {**DETAIL_FORMATTERS, **_JAPANESE_ENUMS}
