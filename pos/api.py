@@ -3,11 +3,13 @@
 Views parse, call a pos service and shape the answer; the services own the rules.
 """
 
+import re
+
 from flask import Blueprint, g, jsonify, request
 
 from catalog import service as catalog
-from pos import keys, online, openapi
-from pos.errors import PosError, bad_request
+from pos import keys, online, openapi, validation
+from pos.errors import PosError
 from pos.http import committed, committed_purchase, error_response, json_body
 from pos.models import PurchaseStatus, StoreKind
 from pos.purchases import record_purchase
@@ -31,6 +33,16 @@ def authenticate_register():
     return None
 
 
+@bp.before_request
+def check_request_against_the_document():
+    # Every path parameter and body is checked against /api/openapi.json before a view runs.
+    if request.endpoint == "pos_api.openapi_document" or request.url_rule is None:
+        return None
+    validation.check_request(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", request.url_rule.rule),
+                             request.method)
+    return None
+
+
 def _till() -> str:
     return f"register:{g.register.id}"
 
@@ -43,8 +55,6 @@ def openapi_document():
 @bp.post("/v1/scan")
 def scan():
     body = json_body()
-    if not isinstance(body.get("code"), str):
-        raise bad_request("invalid_field", "code を文字列で送ってください。")
     return committed(scan_code(code=body["code"], store=g.register.store, till=_till()))
 
 
@@ -80,14 +90,11 @@ def create_online_order():
 @bp.put("/v1/stock")
 def put_stock():
     body = json_body()
-    product = catalog.find_product(code=body.get("sku") or body.get("jan") or "")
-    quantity = body.get("quantity")
+    product = catalog.find_product(code=body.get("sku") or body["jan"])
     if product is None:
         raise PosError("unknown_product", "商品が登録されていません。", 422)
-    if not isinstance(quantity, int) or isinstance(quantity, bool):
-        raise bad_request("invalid_field", "quantity を整数で送ってください。")
     before, after = catalog.set_stock(store_id=g.register.store_id, product_id=product.id,
-                                      quantity=quantity)
+                                      quantity=int(body["quantity"]))  # 7.0 is an integer too
     return committed({"sku": product.sku, "before": before, "after": after})
 
 

@@ -1,9 +1,10 @@
 """JSON plumbing shared by the register API and the cashier page's endpoints."""
 
-from flask import jsonify, request
+from flask import jsonify
 
 from core.extensions import db
 from members.models import Member
+from pos import validation
 from pos.answers import purchase_answer
 from pos.errors import PosError, bad_request
 from pos.models import Purchase
@@ -11,7 +12,7 @@ from pos.models import Purchase
 
 def json_body() -> dict:
     """The request's JSON object; a PosError if it is missing or malformed."""
-    body = request.get_json(silent=True)
+    body = validation.request_json()
     if not isinstance(body, dict):
         raise bad_request("malformed_json", "JSONオブジェクトを送ってください。")
     return body

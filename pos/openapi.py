@@ -11,7 +11,8 @@ def _json(schema_name: str, description: str) -> dict:
 
 
 ERRORS = {str(status): _json("Error", text) for status, text in (
-    (400, "malformed JSON or a missing/invalid field"), (401, "missing, wrong or revoked key"),
+    (400, "malformed JSON, or a body or path that breaks this document's schemas"),
+    (401, "missing, wrong or revoked key"),
     (403, "the key's store cannot do this"), (404, "unknown code or receipt"),
     (409, "receipt number reused with another body, or already reversed"),
     (422, "refused: unknown product, totals do not add up, coupon used or expired, ..."))}
@@ -28,34 +29,69 @@ def _operation(summary: str, body: str | None, answer: str) -> dict:
 def _reversal(summary: str) -> dict:
     operation = _operation(summary, None, "PurchaseAnswer")
     operation["parameters"] = [{"name": "receipt_number", "in": "path", "required": True,
-                                "schema": {"type": "string"}}]
+                                "schema": text(64)}]
     return operation
+
+
+# Request limits: integers fit the 32-bit columns they land in, strings their columns, and no
+# string carries control characters (NUL included) or lone surrogates, which PostgreSQL refuses.
+INT32_MAX = 2_147_483_647
+MAX_QUANTITY = 99_999  # per receipt line
+MAX_STOCK = 99_999_999  # headroom for returns to add to it without leaving the column's range
+TEXT_PATTERN = ("^[^\\s\\u0000-\\u001F\\u007F\\uD800-\\uDFFF]"
+                "[^\\u0000-\\u001F\\u007F\\uD800-\\uDFFF]*$")
+
+
+def text(max_length: int) -> dict:
+    """A string of printable characters that does not start with a space."""
+    return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": TEXT_PATTERN}
+
+
+def integer(minimum: int, maximum: int = INT32_MAX) -> dict:
+    return {"type": "integer", "minimum": minimum, "maximum": maximum}
+
+
+def nullable(schema: dict) -> dict:
+    """An optional field that may also be sent as null (meaning: not given)."""
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+def request_object(required: list[str], properties: dict, **extra) -> dict:
+    """A request body: known keys only, so nothing unchecked reaches a view."""
+    return {"type": "object", "required": required, "properties": properties,
+            "additionalProperties": False, **extra}
 
 
 INT = {"type": "integer"}
 STR = {"type": "string"}
 NULLABLE_STR = {"type": ["string", "null"]}
+PRODUCT_CODE = nullable(text(64))  # a SKU or a JAN, as typed or scanned
+NAMES_A_PRODUCT = {"anyOf": [{"required": [key], "properties": {key: STR}}
+                             for key in ("sku", "jan")]}
 
-LINE = {"type": "object", "required": ["quantity", "unit_price"], "properties": {
-    "sku": STR, "jan": STR, "quantity": {"type": "integer", "minimum": 1},
-    "unit_price": {"type": "integer", "minimum": 0},
-    "discount": {"type": "integer", "minimum": 0, "default": 0}}}
+LINE = request_object(["quantity", "unit_price"], {
+    "sku": PRODUCT_CODE, "jan": PRODUCT_CODE, "quantity": integer(1, MAX_QUANTITY),
+    "unit_price": integer(0), "discount": {**integer(0), "default": 0}}, **NAMES_A_PRODUCT)
 
 
 def _receipt_schema(id_field: str, time_field: str, **extra) -> dict:
     """A store receipt and an online order share their shape; only the names differ."""
-    return {"type": "object", "required": [id_field, time_field, "lines", "total"],
-            "properties": {id_field: {"type": "string", "maxLength": 64},
-                           time_field: {"type": "string", "format": "date-time"},
-                           "lines": {"type": "array", "minItems": 1, "items": LINE},
-                           "total": {"type": "integer", "minimum": 0},
-                           "payment_method": STR, **extra}}
+    return request_object([id_field, time_field, "lines", "total"], {
+        id_field: text(64), time_field: {**text(40), "format": "date-time"},
+        "lines": {"type": "array", "minItems": 1, "maxItems": 500, "items": LINE},
+        "total": integer(0), "payment_method": nullable(text(32)), **extra})
+
+
+MEMBER_NUMBER = {"type": ["string", "null"], "pattern": "^[0-9]{13}$"}
+MEMBER_TOKEN = nullable(text(500))
+COUPON_CODES = {"type": "array", "maxItems": 20, "uniqueItems": True, "items": text(32)}
+EMAIL = nullable(text(254))
 
 SCHEMAS = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["code", "message"],
         "properties": {"code": STR, "message": STR}}}},
-    "ScanRequest": {"type": "object", "required": ["code"], "properties": {"code": STR}},
+    "ScanRequest": request_object(["code"], {"code": text(64)}),
     "Member": {"type": "object", "required": ["member_number", "name", "rank", "points_balance"],
                "properties": {"member_number": STR, "name": NULLABLE_STR,
                               "membership": {"enum": ["light", "full"]},
@@ -75,10 +111,10 @@ SCHEMAS = {
                                   "scanned_coupon": NULLABLE_STR, "member_token": STR,
                                   "member_token_expires_in": INT}},
     "PurchaseRequest": _receipt_schema("receipt_number", "purchased_at",
-                                       member_token=STR, member_number=STR,
-                                       coupon_codes={"type": "array", "items": STR}),
+                                       member_token=MEMBER_TOKEN, member_number=MEMBER_NUMBER,
+                                       coupon_codes=COUPON_CODES),
     "OnlineOrderRequest": _receipt_schema("order_id", "ordered_at",
-                                          member_number=STR, email=STR),
+                                          member_number=MEMBER_NUMBER, email=EMAIL),
     "PurchaseAnswer": {"type": "object",
                        "required": ["purchase_id", "receipt_number", "status", "total",
                                     "points_earned", "redeemed_coupons", "member"],
@@ -88,8 +124,9 @@ SCHEMAS = {
                            "total": INT, "coupon_discount": INT, "points_earned": INT,
                            "redeemed_coupons": {"type": "array", "items": STR},
                            "member": {"oneOf": [_ref("Member"), {"type": "null"}]}}},
-    "StockRequest": {"type": "object", "required": ["quantity"],
-                     "properties": {"sku": STR, "jan": STR, "quantity": INT}},
+    "StockRequest": request_object(["quantity"], {
+        "sku": PRODUCT_CODE, "jan": PRODUCT_CODE, "quantity": integer(0, MAX_STOCK)},
+        **NAMES_A_PRODUCT),
     "StockAnswer": {"type": "object", "required": ["sku", "before", "after"],
                     "properties": {"sku": STR, "before": INT, "after": INT}},
 }
@@ -116,3 +153,8 @@ DOCUMENT = {
     "components": {"schemas": SCHEMAS, "securitySchemes": {
         "registerKey": {"type": "http", "scheme": "bearer"}}},
 }
+
+# Not published: the shape pos.receipts takes from every source (the API, the cashier page, an
+# online order renamed to receipt fields, a CSV import), checked again there.
+RECEIPT = _receipt_schema("receipt_number", "purchased_at", member_token=MEMBER_TOKEN,
+                          member_number=MEMBER_NUMBER, coupon_codes=COUPON_CODES, email=EMAIL)
