@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -90,7 +90,14 @@ class RestockRequest(db.Model):
     """A shopper asked to be told when a product is back (in a store, or anywhere if none)."""
 
     __tablename__ = "restock_requests"
-    __table_args__ = (UniqueConstraint("member_id", "product_id", "store_id"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "product_id", "store_id"),
+        # NULL differs from NULL in the constraint above: requests without a store need their
+        # own unique index, or two at once make two rows and two notices.
+        Index("uq_restock_requests_member_id_product_id_anywhere", "member_id", "product_id",
+              unique=True, sqlite_where=text("store_id IS NULL"),
+              postgresql_where=text("store_id IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
