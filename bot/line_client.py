@@ -27,11 +27,21 @@ TIMEOUT = (3.05, 10.0)
 class LineApiError(Exception):
     """A call LINE refused or could not answer."""
 
-    def __init__(self, status: int | None, message: str, accepted_request_id: str | None = None):
+    def __init__(self, status: int | None, message: str, accepted_request_id: str | None = None,
+                 *, request_sent: bool = True):
         super().__init__(f"LINE API {status}: {message}")
         self.status = status
         self.message = message
         self.accepted_request_id = accepted_request_id
+        self.request_sent = request_sent  # False: the connection never opened
+
+    @property
+    def maybe_accepted(self) -> bool:
+        """Might LINE have taken the request? Yes after a 5xx, a timeout or a connection lost
+        mid-flight (its answer is unknown); no after a 4xx answer (429 too) or no connection."""
+        if self.status is None:
+            return self.request_sent
+        return self.status >= 500
 
     @property
     def retryable(self) -> bool:
@@ -82,7 +92,9 @@ def _call(fn):
         return fn(_client())
     except ApiException as exc:
         raise _as_line_error(exc) from exc
-    except (OSError, urllib3.exceptions.HTTPError) as exc:  # refused, reset, timed out
+    except urllib3.exceptions.ConnectTimeoutError as exc:  # refused, unreachable: never sent
+        raise LineApiError(None, f"{type(exc).__name__}: {exc}", request_sent=False) from exc
+    except (OSError, urllib3.exceptions.HTTPError) as exc:  # reset, timed out: maybe taken
         raise LineApiError(None, f"{type(exc).__name__}: {exc}") from exc
 
 

@@ -72,11 +72,14 @@ def _send_after_commit(delivery: Delivery) -> None:
 
 def reply_once(*, member_id: int, flow: str, webhook_event_id: str, reply_token: str,
                messages: list[dict], event_time: datetime | None = None) -> Delivery | None:
-    """Reply to an event once (replies are free); if the token has expired, push instead.
+    """Reply to an event once (replies are free); push instead only if the token can no longer
+    be used and no attempt can have reached LINE. An accepted reply is never sent again.
 
-    Replies have no retry key, so when an attempt's answer was lost (timeout, 5xx) the job
-    retries and asks again: "invalid reply token" while the token is still young means the
-    lost attempt used it (sent); once it is older than a minute, it expired (push instead).
+    Replies have no retry key. Each attempt is on the ledger before LINE is called; one LINE
+    surely did not take (a 4xx answer, 429 included, or no connection) is counted as such. Any
+    other (a 5xx, a timeout, a worker killed before it recorded the answer) may have used the
+    token: when LINE later answers "invalid reply token", that attempt is taken as the one that
+    went through (the shopper may miss a message this way, but never gets it twice).
     """
     key = f"reply:{webhook_event_id}"
     delivery = record_once(member_id=member_id, flow=flow, key=key, messages=messages,
@@ -96,22 +99,30 @@ def reply_once(*, member_id: int, flow: str, webhook_event_id: str, reply_token:
 
 def _reply_refused(delivery: Delivery, exc: LineApiError, event_time: datetime | None,
                    webhook_event_id: str) -> Delivery | None:
-    if exc.retryable:
-        delivery.last_error = str(exc)[:500]
-        db.session.commit()
-        raise exc  # the event job is retried, and so is this reply
-    token_young = event_time is not None and utcnow() - event_time < REPLY_TOKEN_LIFETIME
-    if delivery.attempts > 1 and token_young and exc.reply_token_invalid:
-        mark(delivery, "sent", error="an earlier attempt used the reply token")
-        db.session.commit()
-        return delivery
-    if exc.status != 429 and not exc.reply_token_invalid:
-        # LINE refuses the message itself (e.g. its content): a push would be refused too.
-        gates.record_refusal(delivery, str(exc))
-        mark(delivery, "failed", error=str(exc))
-        db.session.commit()
-        return delivery
+    if not exc.maybe_accepted:
+        delivery.attempts_not_accepted += 1
+    delivery.last_error = str(exc)[:500]
+    if exc.reply_token_invalid:
+        return _token_gone(delivery, webhook_event_id)
+    if exc.retryable or exc.status == 429:
+        if event_time is not None and utcnow() - event_time < REPLY_TOKEN_LIFETIME:
+            db.session.commit()
+            raise exc  # the event job is retried, and so is this reply, while the token lives
+        return _token_gone(delivery, webhook_event_id)
+    # LINE refuses the message itself (e.g. its content): a push would be refused too.
+    gates.record_refusal(delivery, str(exc))
     mark(delivery, "failed", error=str(exc))
+    db.session.commit()
+    return delivery
+
+
+def _token_gone(delivery: Delivery, webhook_event_id: str) -> Delivery | None:
+    """The token is used or expired: sent, if an attempt may have used it; else push."""
+    if delivery.attempts_not_accepted < delivery.attempts:
+        mark(delivery, "sent", error="an attempt whose answer was lost used the reply token")
+        db.session.commit()
+        return delivery
+    mark(delivery, "failed", error="reply token expired before any attempt reached LINE")
     return push_once(member_id=delivery.member_id, flow=delivery.flow,
                      key=f"push:{webhook_event_id}", messages=delivery.messages)
 

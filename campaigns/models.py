@@ -36,6 +36,10 @@ class Delivery(db.Model):
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
+    # Replies (no retry key): the attempts LINE surely did not take (a 4xx answer, or no
+    # connection). Any other attempt (5xx, timeout, worker killed mid-call) may have used the
+    # reply token, so the reply is never pushed on top of it.
+    attempts_not_accepted: Mapped[int] = mapped_column(default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(String(500))
     line_request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
