@@ -5,6 +5,7 @@ secret), as Google Wallet's rotating barcodes do: a screenshot stops working wit
 A register accepts it within ±1 step and only once (enforced by a unique row per step).
 """
 
+import hmac
 from dataclasses import dataclass
 
 import pyotp
@@ -114,7 +115,8 @@ def _matching_step(member: Member, otp: str) -> int | None:
     now_step = int(utcnow().timestamp()) // STEP_SECONDS
     totp = _totp(member)
     for step in (now_step, now_step - 1, now_step + 1):
-        if totp.at(step * STEP_SECONDS) == otp:
+        # Constant time: how long a wrong guess takes must not tell how many digits were right.
+        if hmac.compare_digest(totp.at(step * STEP_SECONDS).encode(), otp.encode()):
             return step
     return None
 

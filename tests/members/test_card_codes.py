@@ -95,3 +95,24 @@ def test_card_links_cannot_be_forged(client, make):
     link = card_page_url(member.id)
     assert fetch(client, link[:-2] + "xx").status_code == 404
     assert client.get("/card/image/eyJtIjoxLCJrIjoicXIifQ.png").status_code == 404
+
+
+def test_rotating_codes_are_compared_in_constant_time(make, at, monkeypatch):
+    import hmac
+
+    compared = []
+    real_compare = hmac.compare_digest
+
+    def counting_compare(a, b):
+        compared.append((a, b))
+        return real_compare(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", counting_compare)
+    member = make.member(member_number="2912345678906")
+    shown = rotating_code(member)
+    assert resolve_scanned_card(shown, accept_static=False).member.id == member.id
+    assert (shown[13:].encode(), shown[13:].encode()) in compared
+    compared.clear()
+    wrong = shown[:13] + f"{(int(shown[13:]) + 1) % 10**6:06d}"
+    assert _error(wrong) == "stale_code"
+    assert len(compared) == 3  # every step of the window, each in constant time
