@@ -81,10 +81,33 @@ def load_settings(environ: dict | None = None) -> Settings:
         test_clock_at=env.get("TEST_CLOCK_AT", "").strip(),
     )
     _check(values)
-    if not values.secret_key:
-        # Development only (production refuses this in _check): a per-process key.
-        values = _replace(values, secret_key=secrets.token_hex(32))
+    if not values.secret_key:  # development only: production refuses this in _check
+        values = _replace(values, secret_key=_development_secret_key())
     return values
+
+
+def _development_secret_key() -> str:
+    """One key for every development process, kept under instance/ (where `make demo` keeps
+    its own): a link the worker signs must open on the web process, also after a restart."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        _create_once(path, secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _create_once(path: Path, content: str) -> None:
+    # Web, worker and scheduler may start together: a hard link to a finished file is atomic
+    # and fails if the file exists, so exactly one process's key is kept and none reads half.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    draft.write_text(content)
+    draft.chmod(0o600)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
 
 
 def _replace(values: Settings, **changes) -> Settings:

@@ -1,5 +1,6 @@
 import pytest
 
+import core.settings as settings_module
 from core.settings import SettingsError, load_settings
 
 PRODUCTION = {
@@ -53,3 +54,22 @@ def test_malformed_settings_stop_start_up_with_a_clear_message(name, value, mess
 def test_heroku_style_postgres_urls_are_normalised():
     settings = load_settings({"DATABASE_URL": "postgres://u@h/d"})
     assert settings.database_url == "postgresql://u@h/d"
+
+
+def test_development_processes_share_one_persistent_secret_key(tmp_path, monkeypatch):
+    monkeypatch.setattr(settings_module, "INSTANCE_DIR", tmp_path)
+    first, second = load_settings({}), load_settings({"APP_ENV": "development"})
+    assert first.secret_key == second.secret_key
+    assert len(first.secret_key) >= 32
+    assert (tmp_path / "secret_key").read_text().strip() == first.secret_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # only the owner reads it
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+
+
+def test_production_never_falls_back_to_the_development_key(tmp_path, monkeypatch):
+    monkeypatch.setattr(settings_module, "INSTANCE_DIR", tmp_path)
+    load_settings({})  # a development key exists on this machine
+    without_key = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    with pytest.raises(SettingsError, match="SECRET_KEY is required in production"):
+        load_settings(without_key)
+    assert load_settings(PRODUCTION).secret_key == PRODUCTION["SECRET_KEY"]
