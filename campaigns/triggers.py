@@ -5,11 +5,11 @@ Planning only writes ledger rows under unique keys, so running any of this twice
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from campaigns import content, delivery, flows
+from campaigns import content, delivery, flows, gates
 from campaigns.flows import Flow, register
 from campaigns.models import RestockRequest
 from catalog.models import Product
@@ -21,6 +21,9 @@ from members.rank_progress import progress_to_next_rank
 from pos.models import Purchase, PurchaseLine, PurchaseStatus, Store
 from pos.warranty import warranty_end
 
+# A purchase follow-up that should have gone out longer ago than this has missed its moment
+# (an order recorded or imported late): it is not sent at all.
+MISSED_AFTER = timedelta(hours=12)
 log = logging.getLogger(__name__)
 
 # The card answers the friend-add itself: when its reply falls back to a push, it goes at once.
@@ -60,22 +63,37 @@ def _dispatch(event_id: int) -> str:
 
 def on_purchase_completed(event) -> None:
     member = db.session.get(Member, event.member_id) if event.member_id else None
-    if member is None:
+    if member is None or event.payload.get("notify") is False:  # imported history: silent
         return
-    delivery.plan(flow="receipt", member_id=member.id, occurrence=f"purchase:{event.subject_id}",
-                  context={"purchase_id": event.subject_id})
+    bought_at = _bought_at(event)
+    _plan_in_time(flow="receipt", member_id=member.id, occurrence=f"purchase:{event.subject_id}",
+                  context={"purchase_id": event.subject_id}, since=bought_at)
     if event.payload.get("channel") == "store":
         delay = timedelta(minutes=flows.params_for("after_purchase")["delay_minutes"])
-        delivery.plan(flow="after_purchase", member_id=member.id,
+        _plan_in_time(flow="after_purchase", member_id=member.id,
                       occurrence=f"purchase:{event.subject_id}",
                       context={"purchase_id": event.subject_id}, delay=delay,
-                      since=event.occurred_at)
+                      since=bought_at)
     if _is_first_purchase(event.subject_id):
-        delivery.plan(flow="f2", member_id=member.id, occurrence="first-purchase",
+        _plan_in_time(flow="f2", member_id=member.id, occurrence="first-purchase",
                       context={"purchase_id": event.subject_id},
                       delay=timedelta(days=flows.params_for("f2")["delay_days"]),
-                      since=event.occurred_at)
+                      since=bought_at)
     _nudge_if_close_to_next_rank(member)
+
+def _bought_at(event) -> datetime:
+    """Follow-ups count from the purchase's own time (never later than it was recorded): an
+    order recorded or imported late does not shift them."""
+    purchase = db.session.get(Purchase, event.subject_id)
+    return min(purchase.purchased_at, event.occurred_at) if purchase else event.occurred_at
+
+
+def _plan_in_time(*, since: datetime, delay: timedelta = timedelta(0), **planned):
+    """Plan a purchase follow-up, unless its moment passed long ago (then it is not sent)."""
+    if since + gates.scaled(delay) < utcnow() - MISSED_AFTER:
+        return None
+    return delivery.plan(since=since, delay=delay, **planned)
+
 
 
 def _is_first_purchase(purchase_id: int) -> bool:
@@ -100,6 +118,8 @@ def _nudge_if_close_to_next_rank(member: Member) -> None:
                       context={"next_rank": progress.next_rank.value})
 
 
+    if event.payload.get("notify") is False:  # reached through imported history: silent
+        return
 def on_rank_up(event) -> None:
     delivery.plan(flow="rank_up", member_id=event.member_id, occurrence=f"to:{event.payload['to']}",
                   context={"to": event.payload["to"]})

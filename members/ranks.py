@@ -34,14 +34,16 @@ def rolling_spend(*, member_id: int) -> int:
     return db.session.scalar(stmt)
 
 
-def recompute_rank(*, member: Member) -> Rank:
-    """Set the member's rank from their spend; a rise is recorded as a "rank.up" event."""
+def recompute_rank(*, member: Member, notify: bool = True) -> Rank:
+    """Set the member's rank from their spend; a rise is recorded as a "rank.up" event
+    (marked not to be announced when `notify` is off, e.g. for imported history)."""
     before = member.rank
     after = rank_for(spend=rolling_spend(member_id=member.id), settings=get_loyalty_settings())
     member.rank = after
     if ORDER.index(after) > ORDER.index(before):
         events.record("rank.up", member_id=member.id,
-                      payload={"from": before.value, "to": after.value})
+                      payload={"from": before.value, "to": after.value,
+                               **({} if notify else {"notify": False})})
     return after
 
 

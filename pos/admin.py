@@ -61,8 +61,10 @@ class OnlineOrderImportView(SecureBaseView):
         report = None
         upload = request.files.get("file")
         if request.method == "POST" and upload:
-            report = online.import_orders_csv(text=upload.read().decode("utf-8-sig"))
+            report = online.import_orders_csv(text=upload.read().decode("utf-8-sig"),
+                                              notify=request.form.get("notify") == "1")
         return self.render("pos/console_upload.html", title="オンライン注文CSV取り込み",
+                           notify_option=True,
                            columns="order_id, ordered_at, member_number, email, sku, jan, "
                                    "quantity, unit_price, discount, total, payment_method",
                            report=report)

@@ -41,9 +41,12 @@ def revoke_key_command(store_code, register_code):
 
 @pos_cli.command("import-orders")
 @click.argument("file", type=click.File(encoding="utf-8-sig"))
-def import_orders_command(file):
+@click.option("--notify", is_flag=True,
+              help="Send shoppers the receipts and follow-ups still timely for these orders "
+                   "(default: history is imported silently).")
+def import_orders_command(file, notify):
     """Import online orders from a CSV (one row per order line; idempotent by order_id)."""
-    report = online.import_orders_csv(text=file.read())
+    report = online.import_orders_csv(text=file.read(), notify=notify)
     click.echo(f"created {report.created}, unchanged {report.unchanged}, "
                f"errors {len(report.errors)}")
     for error in report.errors:

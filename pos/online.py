@@ -27,31 +27,36 @@ def online_store() -> Store | None:
     return db.session.scalars(stmt).first()
 
 
-def record_online_order(*, store: Store, body: dict) -> Purchase:
-    """Store an order (idempotent by order id), matched to a member by number or email."""
+def record_online_order(*, store: Store, body: dict, notify: bool = True) -> Purchase:
+    """Store an order (idempotent by order id), matched to a member by number or email.
+    notify=False: history, the shopper is sent nothing about it."""
     mapped = {**body, "receipt_number": body.get("order_id"),
               "purchased_at": body.get("ordered_at")}
     mapped.pop("order_id", None)
     mapped.pop("ordered_at", None)
     return record_purchase(store=store, receipt=parse_receipt(mapped), till=TILL,
-                           channel=Channel.ONLINE)
+                           channel=Channel.ONLINE, notify=notify)
 
 
-def import_orders_csv(*, text: str) -> ImportReport:
-    """Import a CSV of order lines (one row per line), committing order by order."""
+def import_orders_csv(*, text: str, notify: bool = False) -> ImportReport:
+    """Import a CSV of order lines (one row per line), committing order by order.
+
+    An import is history: shoppers hear nothing of it unless `notify` is asked for, and even
+    then only what is still timely (follow-ups are planned from each order's own time)."""
     store, report = online_store(), ImportReport()
     if store is None:
         report.errors.append("オンラインストア(kind=online)の店舗がありません。")
         return report
     for order_id, body in _orders(text).items():
-        _import_one(store, order_id, body, report)
+        _import_one(store, order_id, body, report, notify)
     return report
 
 
-def _import_one(store: Store, order_id: str, body: dict, report: ImportReport) -> None:
+def _import_one(store: Store, order_id: str, body: dict, report: ImportReport,
+                notify: bool) -> None:
     known = find_purchase(store_id=store.id, receipt_number=order_id) is not None
     try:
-        record_online_order(store=store, body=body)
+        record_online_order(store=store, body=body, notify=notify)
         db.session.commit()
     except PosError as exc:
         db.session.rollback()

@@ -21,8 +21,10 @@ from pos.tokens import member_id_from_token
 
 
 def record_purchase(*, store: Store, receipt: Receipt, till: str, register_id: int | None = None,
-                    channel: Channel = Channel.STORE) -> Purchase:
-    """Store a sale once: a resend of the same receipt returns the purchase already stored."""
+                    channel: Channel = Channel.STORE, notify: bool = True) -> Purchase:
+    """Store a sale once: a resend of the same receipt returns the purchase already stored.
+
+    notify=False (an import of history): the shopper is sent nothing about it."""
     existing = find_purchase(store_id=store.id, receipt_number=receipt.receipt_number)
     if existing:
         return _replayed(existing, receipt)
@@ -38,7 +40,7 @@ def record_purchase(*, store: Store, receipt: Receipt, till: str, register_id: i
     purchase = _insert(store, receipt, member, register_id, channel, discount)
     if purchase is None:  # lost a race to a concurrent resend
         return _replayed(_winner(store.id, receipt.receipt_number), receipt)
-    _complete(purchase, priced, coupons, member)
+    _complete(purchase, priced, coupons, member, notify)
     return purchase
 
 
@@ -135,7 +137,8 @@ def _insert(store, receipt, member, register_id, channel, discount) -> Purchase 
     return purchase
 
 
-def _complete(purchase: Purchase, priced: list, coupons: list, member: Member | None) -> None:
+def _complete(purchase: Purchase, priced: list, coupons: list, member: Member | None,
+              notify: bool) -> None:
     for coupon, _off in coupons:
         try:
             redemption.redeem(coupon_id=coupon.id, purchase_id=purchase.id)
@@ -150,7 +153,7 @@ def _complete(purchase: Purchase, priced: list, coupons: list, member: Member | 
                              delta=-line.quantity)
     if member:
         points.earn_for_purchase(member=member, purchase_id=purchase.id, paid=purchase.total)
-        ranks.recompute_rank(member=member)
+        ranks.recompute_rank(member=member, notify=notify)
     events.record("purchase.completed", member_id=purchase.member_id, subject_id=purchase.id,
                   payload={"channel": purchase.channel.value, "store_id": purchase.store_id,
-                           "total": purchase.total})
+                           "total": purchase.total, **({} if notify else {"notify": False})})
