@@ -1,6 +1,10 @@
 """Console user service: create, authenticate, look up."""
 
+import secrets
+from functools import cache
+
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from admin.models import ConsoleUser, Role
 from core.clock import utcnow
@@ -39,8 +43,17 @@ def get_active(*, user_id: int) -> ConsoleUser | None:
 def authenticate(*, email: str, password: str) -> ConsoleUser | None:
     """The user if the password matches and the account is active; records the sign-in."""
     user = get_by_email(email=email)
-    if not user or not user.active or not user.check_password(password):
+    # An unknown address costs the same hash check as a wrong password, so the time an answer
+    # takes does not tell which addresses have accounts.
+    password_hash = user.password_hash if user else _unknown_account_hash()
+    if not check_password_hash(password_hash, password) or not user or not user.active:
         return None
     user.last_login_at = utcnow()
     db.session.commit()
     return user
+
+
+@cache
+def _unknown_account_hash() -> str:
+    """A hash made like real ones (same method and cost) that no password matches."""
+    return generate_password_hash(secrets.token_urlsafe(32))
