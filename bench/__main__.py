@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["linesim_multicast", "webhook_follow", "followups", "pos_scan"]
+BENCHMARKS = ["linesim_multicast", "webhook_follow", "followups", "pos_scan", "daily_sweep"]
 
 
 def main() -> None:

@@ -15,7 +15,6 @@ from members.links import history_page_url, upgrade_url
 from members.models import Member, Membership
 from members.rank_progress import progress_to_next_rank
 from pos.models import Purchase, PurchaseLine, PurchaseStatus
-from pos.warranty import warranty_end
 
 PLACEHOLDER_IMAGE = "/static/product-placeholder.png"
 
@@ -92,12 +91,13 @@ def restock(delivery, member: Member, params: dict):
 
 def warranty(delivery, member: Member, params: dict):
     line = db.session.get(PurchaseLine, delivery.context["line_id"])
-    if line is None or line.purchase.status != PurchaseStatus.COMPLETED:
+    if line is None or line.warranty_ends_on is None \
+            or line.purchase.status != PurchaseStatus.COMPLETED:
         return None
     product = db.session.get(Product, line.product_id)
-    ends = warranty_end(line.purchase.purchased_at, product.warranty_months)
     body = render("warranty", display_name=_name(member), product=product.name,
-                  date=ends.strftime("%Y年%-m月%-d日"), url=history_page_url(member.id))
+                  date=line.warranty_ends_on.strftime("%Y年%-m月%-d日"),
+                  url=history_page_url(member.id))
     return [messages.text(body, member=member)]
 
 

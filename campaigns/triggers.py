@@ -7,24 +7,23 @@ Planning only writes ledger rows under unique keys, so running any of this twice
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import String, case, cast, func, literal, literal_column, select
+from sqlalchemy.orm import aliased
 
 from campaigns import content, delivery, flows, gates
 from campaigns.flows import Flow, register
-from campaigns.models import RestockRequest
-from catalog.models import Product
+from campaigns.models import Delivery, RestockRequest
 from core import events, jobs
 from core.clock import to_business_time, utcnow
 from core.extensions import db
 from members.models import FollowStatus, Member, Membership
 from members.rank_progress import progress_to_next_rank
 from pos.models import Purchase, PurchaseLine, PurchaseStatus, Store
-from pos.warranty import warranty_end
 
+log = logging.getLogger(__name__)
 # A purchase follow-up that should have gone out longer ago than this has missed its moment
 # (an order recorded or imported late): it is not sent at all.
 MISSED_AFTER = timedelta(hours=12)
-log = logging.getLogger(__name__)
 
 # The card answers the friend-add itself: when its reply falls back to a push, it goes at once.
 register(Flow("welcome", "友だち追加（ウェルカム）", promotional=False, quiet_hours=False))
@@ -81,6 +80,7 @@ def on_purchase_completed(event) -> None:
                       since=bought_at)
     _nudge_if_close_to_next_rank(member)
 
+
 def _bought_at(event) -> datetime:
     """Follow-ups count from the purchase's own time (never later than it was recorded): an
     order recorded or imported late does not shift them."""
@@ -93,7 +93,6 @@ def _plan_in_time(*, since: datetime, delay: timedelta = timedelta(0), **planned
     if since + gates.scaled(delay) < utcnow() - MISSED_AFTER:
         return None
     return delivery.plan(since=since, delay=delay, **planned)
-
 
 
 def _is_first_purchase(purchase_id: int) -> bool:
@@ -118,9 +117,9 @@ def _nudge_if_close_to_next_rank(member: Member) -> None:
                       context={"next_rank": progress.next_rank.value})
 
 
+def on_rank_up(event) -> None:
     if event.payload.get("notify") is False:  # reached through imported history: silent
         return
-def on_rank_up(event) -> None:
     delivery.plan(flow="rank_up", member_id=event.member_id, occurrence=f"to:{event.payload['to']}",
                   context={"to": event.payload["to"]})
 
@@ -170,7 +169,10 @@ def _dispatch_in_own_transaction(event_id: int) -> bool:
 
 @jobs.job("followups", timeout=1800)
 def daily_sweep() -> dict:
-    """The date-based flows, once a day in business time; each plans at most once per key."""
+    """The date-based flows, once a day in business time; each plans at most once per key.
+
+    Set-based and incremental: one query per flow finds the members (or purchase lines) that
+    are due and have no ledger row yet, so a second run the same day writes nothing."""
     return {"warranty": plan_warranty_notices(), "winback": plan_winbacks(),
             "upgrade_prompt": plan_upgrade_prompts()}
 
@@ -179,56 +181,88 @@ def _active_members():
     return select(Member.id).where(Member.follow_status == FollowStatus.FOLLOWED)
 
 
+def _not_yet_planned(flow: str, member_id, occurrence):
+    """No ledger row under the key delivery.plan writes: "{flow}:member:{id}:{occurrence}".
+    An equality on the unique delivery_key, so each candidate costs one index probe."""
+    key = (literal(f"{flow}:member:", String) + cast(member_id, String) + literal(":", String)
+           + occurrence)
+    return ~select(Delivery.id).where(Delivery.delivery_key == key).exists()
+
+
+def _as_text(value):
+    return cast(value, String)
+
+
 def plan_warranty_notices() -> int:
-    """Purchase lines whose warranty ends within `days_before` days from today."""
-    days_before = flows.params_for("warranty")["days_before"]
-    rows = db.session.execute(
-        select(PurchaseLine.id, Purchase.member_id, Purchase.purchased_at,
-               Product.warranty_months)
-        .join(Purchase, Purchase.id == PurchaseLine.purchase_id)
-        .join(Product, Product.id == PurchaseLine.product_id)
-        .where(Product.warranty_months > 0, Purchase.status == PurchaseStatus.COMPLETED,
-               Purchase.member_id.in_(_active_members()))).all()
+    """Purchase lines whose warranty ends within `days_before` days from today (business
+    dates, stored on the line at the sale), not yet planned."""
+    if not flows.is_enabled("warranty"):
+        return 0
     today = to_business_time(utcnow()).date()
-    planned = 0
-    for line_id, member_id, purchased_at, months in rows:
-        ends = warranty_end(purchased_at, months)
-        if today <= ends <= today + timedelta(days=days_before):
-            planned += bool(delivery.plan(flow="warranty", member_id=member_id,
-                                          occurrence=f"line:{line_id}",
-                                          context={"line_id": line_id}))
-    return planned
+    last_day = today + timedelta(days=flows.params_for("warranty")["days_before"])
+    due = db.session.execute(
+        select(PurchaseLine.id, Purchase.member_id)
+        .join(Purchase, Purchase.id == PurchaseLine.purchase_id)
+        .where(PurchaseLine.warranty_ends_on.between(today, last_day),
+               Purchase.status == PurchaseStatus.COMPLETED,
+               Purchase.member_id.in_(_active_members()),
+               _not_yet_planned("warranty", Purchase.member_id,
+                                literal("line:", String) + _as_text(PurchaseLine.id)))
+        .order_by(PurchaseLine.id)).all()
+    return sum(bool(delivery.plan(flow="warranty", member_id=member_id,
+                                  occurrence=f"line:{line_id}", context={"line_id": line_id}))
+               for line_id, member_id in due)
+
+
+def _last_purchases():
+    """Each active member's latest completed purchase (the later id wins a tie in time)."""
+    later = aliased(Purchase)
+    return (select(Purchase.member_id, Purchase.id.label("purchase_id"), Purchase.purchased_at)
+            .where(Purchase.status == PurchaseStatus.COMPLETED,
+                   Purchase.member_id.in_(_active_members()),
+                   ~select(later.id).where(
+                       later.member_id == Purchase.member_id,
+                       later.status == PurchaseStatus.COMPLETED,
+                       (later.purchased_at > Purchase.purchased_at)
+                       | ((later.purchased_at == Purchase.purchased_at)
+                          & (later.id > Purchase.id))).exists())
+            .subquery())
 
 
 def plan_winbacks() -> int:
     """Members whose last purchase is 30/90/180+ days ago: the latest stage they reached."""
-    stages = sorted(flows.params_for("winback")["stages"], reverse=True)
-    last = (select(Purchase.member_id, func.max(Purchase.purchased_at).label("last_at"))
-            .where(Purchase.status == PurchaseStatus.COMPLETED,
-                   Purchase.member_id.in_(_active_members()))
-            .group_by(Purchase.member_id)).subquery()
-    planned = 0
-    for member_id, last_at in db.session.execute(select(last.c.member_id, last.c.last_at)):
-        idle_days = (utcnow() - last_at).days
-        stage = next((s for s in stages if idle_days >= s), None)
-        if stage is None:
-            continue
-        last_id = content.last_purchase_id(member_id)
-        planned += bool(delivery.plan(flow="winback", member_id=member_id,
-                                      occurrence=f"{stage}:after:{last_id}",
-                                      context={"stage": stage, "last_purchase_id": last_id}))
-    return planned
+    if not flows.is_enabled("winback"):
+        return 0
+    stages = sorted((int(s) for s in flows.params_for("winback")["stages"]), reverse=True)
+    now, last = utcnow(), _last_purchases()
+    # The longest silence reached; stages are inlined so both databases type them as integers.
+    stage = case(*[(last.c.purchased_at <= now - timedelta(days=s), literal_column(str(s)))
+                   for s in stages])
+    occurrence = _as_text(stage) + literal(":after:", String) + _as_text(last.c.purchase_id)
+    due = db.session.execute(
+        select(last.c.member_id, last.c.purchase_id, stage)
+        .where(last.c.purchased_at <= now - timedelta(days=stages[-1]),
+               _not_yet_planned("winback", last.c.member_id, occurrence))
+        .order_by(last.c.member_id)).all()
+    return sum(bool(delivery.plan(flow="winback", member_id=member_id,
+                                  occurrence=f"{stage}:after:{last_id}",
+                                  context={"stage": stage, "last_purchase_id": last_id}))
+               for member_id, last_id, stage in due)
 
 
 def plan_upgrade_prompts() -> int:
     """Light members with k purchases, or d days since joining: invite them once."""
+    if not flows.is_enabled("upgrade_prompt"):
+        return 0
     params = flows.params_for("upgrade_prompt")
     purchases = (select(func.count(Purchase.id)).where(
         Purchase.member_id == Member.id, Purchase.status == PurchaseStatus.COMPLETED)
         .scalar_subquery())
-    candidates = db.session.scalars(select(Member.id).where(
+    due = db.session.scalars(select(Member.id).where(
         Member.membership == Membership.LIGHT, Member.follow_status == FollowStatus.FOLLOWED,
         (purchases >= params["after_purchases"])
-        | (Member.joined_at <= utcnow() - timedelta(days=params["after_days"]))))
+        | (Member.joined_at <= utcnow() - timedelta(days=params["after_days"])),
+        _not_yet_planned("upgrade_prompt", Member.id, literal("once", String)))
+        .order_by(Member.id)).all()
     return sum(bool(delivery.plan(flow="upgrade_prompt", member_id=member_id,
-                                  occurrence="once")) for member_id in candidates)
+                                  occurrence="once")) for member_id in due)

@@ -11,7 +11,6 @@ from core.signing import InvalidLink
 from members import links
 from members.views import _member_or_404, bp
 from pos.models import Purchase, PurchaseLine
-from pos.warranty import warranty_end
 
 
 @bp.get("/members/history/<token>")
@@ -26,9 +25,4 @@ def history(token):
                  selectinload(Purchase.store))
         .order_by(Purchase.purchased_at.desc()).limit(100)).all()
     return render_template("members/history.html", member=member, purchases=purchases,
-                           local=to_business_time, warranty_end=_warranty_end)
-
-
-def _warranty_end(purchase, line):
-    months = line.product.warranty_months
-    return warranty_end(purchase.purchased_at, months) if months else None
+                           local=to_business_time)

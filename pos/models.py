@@ -1,9 +1,9 @@
 """Store, register and purchase tables. Only pos.service writes them."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -104,6 +104,9 @@ class PurchaseLine(db.Model):
     unit_price: Mapped[int]
     discount: Mapped[int] = mapped_column(default=0)
     line_total: Mapped[int]
+    # The warranty's last day (business date, pos.warranty), fixed by the terms at the sale;
+    # indexed so that the daily warranty sweep finds the lines ending soon without a scan.
+    warranty_ends_on: Mapped[date | None] = mapped_column(Date, index=True)
 
     purchase: Mapped[Purchase] = relationship(back_populates="lines")
     product: Mapped["Product"] = relationship()  # noqa: F821 (catalog.models)

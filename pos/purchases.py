@@ -18,6 +18,7 @@ from pos.errors import PosError, bad_request, unprocessable
 from pos.models import Channel, Purchase, PurchaseLine, Store
 from pos.receipts import Receipt
 from pos.tokens import member_id_from_token
+from pos.warranty import warranty_end
 
 
 def record_purchase(*, store: Store, receipt: Receipt, till: str, register_id: int | None = None,
@@ -146,9 +147,10 @@ def _complete(purchase: Purchase, priced: list, coupons: list, member: Member | 
             raise unprocessable(exc.code, str(exc)) from exc
     # Stock rows in product order: concurrent sales lock them in the same order, no deadlock.
     for product, line in sorted(priced, key=lambda pair: pair[0].id):
-        db.session.add(PurchaseLine(purchase_id=purchase.id, product_id=product.id,
-                                    quantity=line.quantity, unit_price=line.unit_price,
-                                    discount=line.discount, line_total=line.line_total))
+        db.session.add(PurchaseLine(
+            purchase_id=purchase.id, product_id=product.id, quantity=line.quantity,
+            unit_price=line.unit_price, discount=line.discount, line_total=line.line_total,
+            warranty_ends_on=warranty_end(purchase.purchased_at, product.warranty_months)))
         catalog.adjust_stock(store_id=purchase.store_id, product_id=product.id,
                              delta=-line.quantity)
     if member:

@@ -1,4 +1,4 @@
-"""restock requests without a store are unique
+"""restock requests without a store are unique; purchase lines keep their warranty end date
 
 Revision ID: 0008
 Revises: 0007
@@ -17,6 +17,7 @@ branch_labels = None
 depends_on = None
 
 ANYWHERE = sa.text("store_id IS NULL")
+BATCH = 5000
 
 # Of each shopper's duplicate requests for a product without a store, keep one: the oldest
 # still waiting (so nobody loses a wish), else the oldest.
@@ -30,6 +31,14 @@ WHERE store_id IS NULL AND id <> (
     LIMIT 1)
 """
 
+lines = sa.table('purchase_lines', sa.column('id', sa.Integer()),
+                 sa.column('purchase_id', sa.Integer()), sa.column('product_id', sa.Integer()),
+                 sa.column('warranty_ends_on', sa.Date()))
+purchases = sa.table('purchases', sa.column('id', sa.Integer()),
+                     sa.column('purchased_at', core.types.UTCDateTime()))
+products = sa.table('products', sa.column('id', sa.Integer()),
+                    sa.column('warranty_months', sa.Integer()))
+
 
 def upgrade():
     op.execute(DROP_DUPLICATES_WITHOUT_STORE)
@@ -38,7 +47,38 @@ def upgrade():
                               ['member_id', 'product_id'], unique=True,
                               sqlite_where=ANYWHERE, postgresql_where=ANYWHERE)
 
+    with op.batch_alter_table('purchase_lines', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('warranty_ends_on', sa.Date(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_purchase_lines_warranty_ends_on'),
+                              ['warranty_ends_on'], unique=False)
+    _date_existing_warranties()
+
+
+def _date_existing_warranties():
+    """Lines sold before: the same business-date rule as new sales, in batches by id."""
+    from pos.warranty import warranty_end
+
+    conn, after = op.get_bind(), 0
+    update = (lines.update().where(lines.c.id == sa.bindparam('line_id'))
+              .values(warranty_ends_on=sa.bindparam('ends_on')))
+    while True:
+        rows = conn.execute(
+            sa.select(lines.c.id, purchases.c.purchased_at, products.c.warranty_months)
+            .join(purchases, purchases.c.id == lines.c.purchase_id)
+            .join(products, products.c.id == lines.c.product_id)
+            .where(products.c.warranty_months > 0, lines.c.id > after)
+            .order_by(lines.c.id).limit(BATCH)).all()
+        if not rows:
+            return
+        conn.execute(update, [{'line_id': line_id, 'ends_on': warranty_end(at, months)}
+                              for line_id, at, months in rows])
+        after = rows[-1][0]
+
 
 def downgrade():
+    with op.batch_alter_table('purchase_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_lines_warranty_ends_on'))
+        batch_op.drop_column('warranty_ends_on')
+
     with op.batch_alter_table('restock_requests', schema=None) as batch_op:
         batch_op.drop_index('uq_restock_requests_member_id_product_id_anywhere')

@@ -4,14 +4,20 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
 
 from campaigns.models import Delivery
 from campaigns.triggers import daily_sweep
 from catalog.models import Stock
+from core.extensions import db
+from core.settings import ROOT
+from pos.models import PurchaseLine
 from pos.warranty import warranty_end
 from tests.support.chat import texts
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+MIGRATIONS = str(ROOT / "migrations")
 
 
 def test_a_purchase_at_eight_in_the_morning_in_tokyo_is_covered_until_the_same_day_next_month(
@@ -55,3 +61,26 @@ def test_the_notice_the_sweep_and_the_history_page_use_the_business_date(
     assert "「ケーブル」のメーカー保証は2026年6月1日で終了します" in notice
     page = client.get("/members/history/" + notice.rsplit("/members/history/", 1)[1])
     assert "保証 2026/06/01まで" in page.get_data(as_text=True)
+
+
+def test_lines_sold_before_the_migration_get_their_business_end_date(make, session):
+    store, product = make.store(), make.product(warranty_months=1)
+    member_id, store_id, product_id = make.member().id, store.id, product.id
+    session.commit()
+    session.close()
+    downgrade(directory=MIGRATIONS, revision="0007")
+    with db.engine.begin() as conn:
+        purchase_id = conn.execute(sa.text(
+            "INSERT INTO purchases (channel, store_id, receipt_number, member_id, purchased_at,"
+            " total, coupon_discount, status, created_at) VALUES ('store', :store, 'OLD-1',"
+            " :member, :at, 1500, 0, 'completed', :at) RETURNING id"),
+            {"store": store_id, "member": member_id, "at": datetime(2026, 4, 30, 23, 0)}
+        ).scalar_one()  # 1 May 08:00 in Tokyo, stored as UTC
+        conn.execute(sa.text(
+            "INSERT INTO purchase_lines (purchase_id, product_id, quantity, unit_price, discount,"
+            " line_total) VALUES (:purchase, :product, 1, 1500, 0, 1500)"),
+            {"purchase": purchase_id, "product": product_id})
+    upgrade(directory=MIGRATIONS)
+
+    line = session.scalar(sa.select(PurchaseLine))
+    assert line.warranty_ends_on == date(2026, 6, 1)
