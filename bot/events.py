@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from rq import Retry
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -71,7 +71,8 @@ def _insert_statement():
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     return (insert(table).on_conflict_do_nothing(index_elements=["webhook_event_id"])
-            .returning(table.c.id, table.c.event_type, table.c.line_user_id))
+            .returning(table.c.id, table.c.event_type, table.c.line_user_id,
+                       table.c.event_time))
 
 
 def _row_values(raw: dict, now: datetime) -> dict:
@@ -85,14 +86,32 @@ def _row_values(raw: dict, now: datetime) -> dict:
 
 def _apply_blocks_now(rows) -> None:
     """A block takes effect in the webhook's own transaction, not behind queued jobs: a push
-    already waiting on the worker must find the member blocked."""
+    already waiting on the worker must find the member blocked. In user order: each takes
+    the user's follow lock, and concurrent requests must take them in the same order."""
+    for row in sorted(rows, key=lambda r: r.line_user_id or ""):
+        db.session.execute(update(WebhookEvent).where(WebhookEvent.id == row.id)
+                           .values(status=_apply_block(row), processed_at=utcnow()))
+
+
+def _apply_block(row) -> str:
     from members.service import mark_blocked
 
-    for row in rows:
-        if row.line_user_id:
-            mark_blocked(line_user_id=row.line_user_id)
-    db.session.execute(update(WebhookEvent).where(WebhookEvent.id.in_([r.id for r in rows]))
-                       .values(status="done", processed_at=utcnow()))
+    if not row.line_user_id:
+        return "ignored"
+    applied = mark_blocked(line_user_id=row.line_user_id, blocked_at=row.event_time)
+    return "done" if applied else "superseded"  # LINE sent a follow after it
+
+
+def later_block_time(follow: WebhookEvent) -> datetime | None:
+    """LINE's time of the latest block by the same user sent after this follow, if any: it may
+    have been applied before this follow was processed, even before the member existed."""
+    if follow.event_time is None:
+        return None
+    return db.session.scalar(
+        select(func.max(WebhookEvent.event_time))
+        .where(WebhookEvent.line_user_id == follow.line_user_id,
+               WebhookEvent.event_type == "unfollow",
+               WebhookEvent.event_time > follow.event_time))
 
 
 def _event_time(raw: dict) -> datetime | None:

@@ -2,7 +2,7 @@
 
 import logging
 
-from bot import commands, erasure, line_client, messages
+from bot import commands, erasure, events, line_client, messages
 from bot.models import WebhookEvent
 from bot.texts import render
 from campaigns import delivery
@@ -14,12 +14,17 @@ log = logging.getLogger(__name__)
 
 
 def on_follow(event: WebhookEvent) -> str:
-    """New friend → light member with a card; an unblock restores the same member."""
+    """New friend → light member with a card; an unblock restores the same member. A follow
+    LINE sent before a block that is already applied still makes the member, silently."""
     user_id = event.line_user_id
     enrollment = members.enroll_friend(line_user_id=user_id,
-                                       display_name=line_client.get_display_name(user_id))
+                                       display_name=line_client.get_display_name(user_id),
+                                       followed_at=event.event_time)
+    _apply_later_block(event)
     member = enrollment.member
     coupon = _welcome_coupon(member, user_id) if enrollment.is_new else None
+    if not member.can_be_messaged:
+        return "superseded"
     greeting = "welcome" if enrollment.is_new else "welcome_back"
     replies = [messages.text(render(greeting, display_name=member.display_name or ""),
                              with_menu=False)]
@@ -29,6 +34,12 @@ def on_follow(event: WebhookEvent) -> str:
     replies.append(messages.member_card(member, coupon=coupon))
     _reply(event, member, "welcome" if enrollment.is_new else "welcome-back", replies)
     return "done"
+
+
+def _apply_later_block(follow: WebhookEvent) -> None:
+    blocked_at = events.later_block_time(follow)
+    if blocked_at is not None:
+        members.mark_blocked(line_user_id=follow.line_user_id, blocked_at=blocked_at)
 
 
 def _welcome_coupon(member: Member, line_user_id: str):

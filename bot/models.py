@@ -9,8 +9,9 @@ from core.clock import utcnow
 from core.extensions import db
 from core.types import UTCDateTime
 
-# pending -> processing -> done | ignored | failed (or back to pending to retry)
-FINISHED_STATUSES = ("done", "ignored", "failed")
+# pending -> processing -> done | ignored | superseded | failed (or back to pending to retry);
+# superseded: a follow or block older than one LINE sent later and already applied.
+FINISHED_STATUSES = ("done", "ignored", "superseded", "failed")
 
 
 class WebhookEvent(db.Model):

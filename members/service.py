@@ -1,10 +1,11 @@
 """Member lifecycle: a LINE friend becomes a light member, may upgrade to full, block,
 come back, or withdraw (personal data erased)."""
 
+import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import utcnow
@@ -31,27 +32,52 @@ def get_by_line_user_id(*, line_user_id: str) -> Member | None:
     return db.session.scalar(select(Member).where(Member.line_user_id == line_user_id))
 
 
-def enroll_friend(*, line_user_id: str, display_name: str | None) -> Enrollment:
-    """The member for a LINE user who added the account: existing (unblocked) or new.
+def enroll_friend(*, line_user_id: str, display_name: str | None,
+                  followed_at: datetime | None = None) -> Enrollment:
+    """The member for a LINE user who added the account (at LINE's time `followed_at`):
+    existing (unblocked, unless LINE sent a block after this follow) or new.
 
     Idempotent under concurrency: the unique LINE user id lets only one insert win.
     """
+    _serialize_follow_changes(line_user_id)
     member = get_by_line_user_id(line_user_id=line_user_id)
     if member is not None:
-        _mark_followed(member, display_name)
+        if _is_later(followed_at, member.follow_status_at):
+            _mark_followed(member, display_name, followed_at)
         return Enrollment(member, is_new=False)
     try:
         with db.session.begin_nested():
-            member = _new_light_member(line_user_id, display_name)
+            member = _new_light_member(line_user_id, display_name, followed_at)
     except IntegrityError:
         return Enrollment(get_by_line_user_id(line_user_id=line_user_id), is_new=False)
     return Enrollment(member, is_new=True)
 
 
-def _new_light_member(line_user_id: str, display_name: str | None) -> Member:
+def _is_later(at: datetime | None, last_applied: datetime | None, *, or_same=False) -> bool:
+    """LINE may deliver (or we may process) follow and block out of order: only an event at
+    least as recent as the last one applied changes the follow status. Unknown times apply."""
+    if at is None or last_applied is None:
+        return True
+    return at >= last_applied if or_same else at > last_applied
+
+
+def _serialize_follow_changes(line_user_id: str) -> None:
+    """One follow or block of a user at a time, until the transaction ends. Otherwise a block
+    committed while a follow is being processed could miss the member being created, and the
+    follow miss the block. SQLite needs nothing: it has one writer at a time."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"follow:{line_user_id}".encode(), digest_size=8).digest()
+    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                       {"key": int.from_bytes(digest, "big", signed=True)})
+
+
+def _new_light_member(line_user_id: str, display_name: str | None,
+                      followed_at: datetime | None) -> Member:
     member = Member(line_user_id=line_user_id, display_name=display_name,
                     member_number=_unused_member_number(), card_secret=new_card_secret(),
-                    membership=Membership.LIGHT, follow_status=FollowStatus.FOLLOWED)
+                    membership=Membership.LIGHT, follow_status=FollowStatus.FOLLOWED,
+                    follow_status_at=followed_at)
     db.session.add(member)
     db.session.flush()
     return member
@@ -64,20 +90,29 @@ def _unused_member_number() -> str:
             return number
 
 
-def _mark_followed(member: Member, display_name: str | None) -> None:
+def _mark_followed(member: Member, display_name: str | None,
+                   followed_at: datetime | None) -> None:
     member.follow_status = FollowStatus.FOLLOWED
+    member.follow_status_at = followed_at or member.follow_status_at
     member.blocked_at = None
     if display_name:
         member.display_name = display_name
 
 
-def mark_blocked(*, line_user_id: str) -> Member | None:
-    """The user blocked the account: from now on nothing is sent to them."""
+def mark_blocked(*, line_user_id: str, blocked_at: datetime | None = None) -> bool:
+    """The user blocked the account (at LINE's time `blocked_at`): from now on nothing is sent
+    to them. False when a follow LINE sent later was already applied (this block is stale)."""
+    _serialize_follow_changes(line_user_id)
     member = get_by_line_user_id(line_user_id=line_user_id)
-    if member is not None and member.follow_status == FollowStatus.FOLLOWED:
+    if member is None:
+        return True
+    if not _is_later(blocked_at, member.follow_status_at, or_same=True):
+        return False
+    if member.follow_status == FollowStatus.FOLLOWED:
         member.follow_status = FollowStatus.BLOCKED
         member.blocked_at = utcnow()
-    return member
+    member.follow_status_at = blocked_at or member.follow_status_at
+    return True
 
 
 def upgrade_to_full(*, member: Member, full_name: str, email: str, birthday: date | None,

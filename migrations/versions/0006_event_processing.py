@@ -1,4 +1,4 @@
-"""event processing: webhook event attempts and sweep times
+"""event processing: webhook event attempts and sweep times, members' follow event time
 
 Revision ID: 0006
 Revises: 0005
@@ -28,9 +28,14 @@ def upgrade():
         batch_op.alter_column('due_at', existing_type=core.types.UTCDateTime(), nullable=False)
         batch_op.create_index('ix_webhook_events_status_due_at', ['status', 'due_at'],
                               unique=False)
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('follow_status_at', core.types.UTCDateTime(),
+                                      nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('members', schema=None) as batch_op:
+        batch_op.drop_column('follow_status_at')
     with op.batch_alter_table('webhook_events', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_events_status_due_at')
         batch_op.drop_column('due_at')
