@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from rq import SimpleWorker, Worker
 from rq.cron import CronScheduler
 
-from core import jobs
+from core import jobs, scheduler_locks
 
 
 @click.command("worker")
@@ -23,6 +23,10 @@ from core import jobs
 def worker_command(queue_names, burst, fork, with_scheduler):
     """Run an RQ worker on the named queues."""
     names = queue_names or jobs.QUEUES
+    if with_scheduler:
+        # A predecessor killed with SIGKILL may still "hold" the scheduler: delayed retries
+        # would wait ten minutes for RQ to try again.
+        scheduler_locks.release_dead_holders(jobs.connection(), names)
     worker_class = Worker if fork else SimpleWorker
     worker = worker_class([jobs.queue(n) for n in names], connection=jobs.connection())
     worker.work(burst=burst, with_scheduler=with_scheduler)
