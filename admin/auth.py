@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
@@ -21,8 +21,8 @@ class LoginForm(FlaskForm):
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    return users.get_active(user_id=int(user_id))
+def load_user(session_user_id: str):
+    return users.get_signed_in(session_user_id=session_user_id)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -46,6 +46,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # The session cookie is only signed, not stored: a saved copy would still open the console
+    # unless the server stops accepting it.
+    users.end_sessions(user_id=current_user.id)
     logout_user()
     return redirect(url_for("auth.login"))
 

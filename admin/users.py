@@ -3,7 +3,7 @@
 import secrets
 from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from admin.models import ConsoleUser, Role
@@ -38,6 +38,22 @@ def get_by_email(*, email: str) -> ConsoleUser | None:
 def get_active(*, user_id: int) -> ConsoleUser | None:
     user = db.session.get(ConsoleUser, user_id)
     return user if user and user.active else None
+
+
+def get_signed_in(*, session_user_id: str) -> ConsoleUser | None:
+    """The active user a session names ("id:version"), unless that session has been ended."""
+    user_id, _, version = session_user_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = get_active(user_id=int(user_id))
+    return user if user and user.session_version == int(version) else None
+
+
+def end_sessions(*, user_id: int) -> None:
+    """Sign the user out everywhere: every session issued so far stops working. Commits."""
+    db.session.execute(update(ConsoleUser).where(ConsoleUser.id == user_id)
+                       .values(session_version=ConsoleUser.session_version + 1))
+    db.session.commit()
 
 
 def authenticate(*, email: str, password: str) -> ConsoleUser | None:

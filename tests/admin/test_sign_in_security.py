@@ -43,3 +43,34 @@ def test_unknown_and_known_accounts_cost_the_same_password_hash_check(client, ma
 
     assert _sign_in(client, user.email, PASSWORD).status_code == 302
     assert len(hash_checks) == 3
+
+
+def _sign_out(client, page="/admin/"):
+    token = csrf_token_from(client.get(page).get_data(as_text=True))
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+
+
+def test_a_session_cookie_saved_before_sign_out_no_longer_opens_the_console(client, login):
+    login(role="admin")
+    assert client.get("/admin/").status_code == 200
+    saved = client.get_cookie("session").value
+
+    _sign_out(client)
+    client.set_cookie("session", saved)  # replay the cookie as it was before signing out
+    answer = client.get("/admin/")
+    assert answer.status_code == 302
+    assert answer.location.startswith("/login")
+
+
+def test_signing_out_ends_the_users_other_sessions_but_not_other_users(app, client, login,
+                                                                       make):
+    user = login(role="admin")
+    elsewhere, colleague = app.test_client(), app.test_client()
+    for other, email in ((elsewhere, user.email), (colleague, make.console_user().email)):
+        assert _sign_in(other, email, PASSWORD).status_code == 302
+
+    _sign_out(client)
+    assert elsewhere.get("/admin/").status_code == 302
+    assert colleague.get("/admin/").status_code == 200
+    assert _sign_in(client, user.email, PASSWORD).status_code == 302  # and may sign in again
+    assert client.get("/admin/").status_code == 200
