@@ -5,17 +5,24 @@ const $ = (sel) => document.querySelector(sel);
 const byTestId = (id) => document.querySelector(`[data-testid="${id}"]`);
 const input = $("#scan-input");
 let sale = newSale();
+let sending = false; // a sale is on its way: the complete button waits for its answer
 
 function newSale() {
   const prefix = document.body.dataset.receiptPrefix;
+  // purchasedAt is fixed at the first attempt to complete the sale (see saleBody).
   return { member: null, token: null, coupons: [], chosen: new Set(), lines: [],
-           receipt: `${prefix}-${Date.now().toString(36)}` };
+           receipt: `${prefix}-${Date.now().toString(36)}`, purchasedAt: null };
 }
 
 async function call(method, url, body) {
-  const response = await fetch(url, { method, credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-    body: body ? JSON.stringify(body) : undefined });
+  let response;
+  try {
+    response = await fetch(url, { method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: body ? JSON.stringify(body) : undefined });
+  } catch {
+    throw new Error("通信できませんでした。もう一度お試しください。");
+  }
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error((data.error && data.error.message) || `エラー ${response.status}`);
   return data;
@@ -69,6 +76,7 @@ function render() {
   renderLines();
   byTestId("discount").textContent = discount().toLocaleString("ja-JP");
   byTestId("total").textContent = (subtotal() - discount()).toLocaleString("ja-JP");
+  $("#complete").disabled = sending || !sale.lines.length;
   input.focus();
 }
 
@@ -120,22 +128,35 @@ function lineButton(label, action) {
   return button;
 }
 
-async function complete() {
-  if (!sale.lines.length) { $("#message").textContent = "商品をスキャンしてください。"; return; }
-  const body = { receipt_number: sale.receipt, purchased_at: new Date().toISOString(),
+// One sale, one answer: the receipt number and the time are fixed once per sale, so sending
+// it again (after a lost answer) is the same request, which the server answers the same way.
+function saleBody() {
+  sale.purchasedAt = sale.purchasedAt || new Date().toISOString();
+  const body = { receipt_number: sale.receipt, purchased_at: sale.purchasedAt,
     lines: sale.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, unit_price: l.price })),
     total: subtotal() - discount(), payment_method: "cash",
     coupon_codes: sale.coupons.filter((c) => sale.chosen.has(c.code)).map((c) => c.code) };
   if (sale.token) body.member_token = sale.token;
+  return body;
+}
+
+async function complete() {
+  if (sending) return; // a double click sends the sale once
+  if (!sale.lines.length) { $("#message").textContent = "商品をスキャンしてください。"; return; }
+  $("#message").textContent = "";
+  sending = true;
+  render();
   try {
-    const answer = await call("POST", "/pos/api/sales", body);
+    const answer = await call("POST", "/pos/api/sales", saleBody());
     sale = newSale();
-    render();
     $("#result").textContent = answer.member
       ? `お会計完了：${answer.total}円 ／ ${answer.points_earned}pt 付与（残高 ${answer.member.points_balance}pt）`
       : `お会計完了：${answer.total}円`;
   } catch (error) {
     $("#message").textContent = error.message;
+  } finally {
+    sending = false;
+    render();
   }
 }
 

@@ -90,3 +90,83 @@ def test_a_refused_scan_is_shown_in_japanese(browser, live_server, make, shop):
     page.get_by_test_id("scan-input").press("Enter")
     page.get_by_test_id("message").get_by_text("登録されていません").wait_for()
     page.close()
+
+
+# Counts the page's requests until their answers are read, so a test can wait for every answer
+# (also a late second one) to have been shown before it looks at the page.
+TRACK_REQUESTS = """
+window.__requests = {started: 0, open: 0};
+const originalFetch = window.fetch;
+window.fetch = (...args) => {
+  window.__requests.started += 1;
+  window.__requests.open += 1;
+  return originalFetch(...args).then((response) => {
+    const read = response.json.bind(response);
+    response.json = () => read().finally(() => { window.__requests.open -= 1; });
+    return response;
+  }, (error) => { window.__requests.open -= 1; throw error; });
+};
+"""
+
+
+def _every_answer_shown(page) -> None:
+    page.wait_for_function("() => window.__requests.started > 0 && window.__requests.open === 0")
+    page.evaluate("() => new Promise((done) => setTimeout(done, 0))")  # their handlers ran
+
+
+def _register_with_a_tee(browser, live_server, make, shop, tee):
+    cashier = make.console_user(role="cashier", store_id=shop.id)
+    page = browser.new_page()
+    page.add_init_script(TRACK_REQUESTS)
+    sign_in(page, live_server.url, cashier.email, PASSWORD, lands_on="/pos/")
+    scan = page.get_by_test_id("scan-input")
+    scan.fill(tee.jan)
+    scan.press("Enter")
+    page.get_by_test_id("lines").get_by_text("Tシャツ").wait_for()
+    return page
+
+
+@pytest.mark.browser
+def test_a_double_click_on_complete_records_one_sale_and_shows_one_answer(
+        browser, live_server, make, session, shop, tee):
+    from playwright.sync_api import expect
+
+    page = _register_with_a_tee(browser, live_server, make, shop, tee)
+
+    page.get_by_test_id("complete-button").dblclick()
+    page.get_by_test_id("result").get_by_text("お会計完了：3000円").wait_for()
+    _every_answer_shown(page)
+
+    expect(page.get_by_test_id("message")).to_have_text("")
+    expect(page.get_by_test_id("result")).to_have_text("お会計完了：3000円")
+    assert count(session, Purchase) == 1
+    page.close()
+
+
+@pytest.mark.browser
+def test_a_sale_sent_again_after_its_answer_was_lost_gets_the_same_answer(
+        browser, live_server, make, session, shop, tee):
+    from playwright.sync_api import expect
+
+    page = _register_with_a_tee(browser, live_server, make, shop, tee)
+    answers = []
+
+    def lose_the_first_answer(route):
+        answer = route.fetch()  # the server records the sale ...
+        answers.append(answer.status)
+        if len(answers) == 1:
+            route.abort("connectionreset")  # ... but the register never hears back
+        else:
+            route.fulfill(response=answer)
+
+    page.route("**/pos/api/sales", lose_the_first_answer)
+    page.get_by_test_id("complete-button").click()
+    page.get_by_test_id("message").get_by_text("通信できませんでした").wait_for()
+
+    page.get_by_test_id("complete-button").click()  # the cashier tries again
+    page.get_by_test_id("result").get_by_text("お会計完了：3000円").wait_for()
+
+    expect(page.get_by_test_id("message")).to_have_text("")
+    assert answers == [200, 200]
+    assert count(session, Purchase) == 1
+    page.close()
