@@ -118,7 +118,7 @@ def _legacy_active_members():
 
 def seed(lines: int) -> None:
     """`lines` purchases of one warranty product by lines/20 members, over the last 400 days."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import insert, select, text
 
     from catalog.models import Product
     from core.clock import utcnow
@@ -152,6 +152,8 @@ def seed(lines: int) -> None:
          "unit_price": 12000, "line_total": 12000,
          "warranty_ends_on": warranty_end(at, product.warranty_months)}
         for purchase_id, at in purchases])
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))  # planner statistics, as autovacuum would gather them
     db.session.commit()
 
 
