@@ -16,7 +16,10 @@ CAP_LOCK_SPACE = 7301  # PostgreSQL advisory locks: (this, member id) guards a m
 
 
 def quiet_hours_end(now: datetime) -> datetime | None:
-    """If `now` is in quiet hours (business time), when they end; else None."""
+    """If `now` is in quiet hours (business time), when they end; else None. A demo may turn
+    them off (QUIET_HOURS=off, refused in production) to show the flows at any hour."""
+    if not current_app.config["SETTINGS"].quiet_hours:
+        return None
     local = to_business_time(now)
     if QUIET_END <= local.time() < QUIET_START:
         return None

@@ -32,6 +32,7 @@ class Settings:
     secret_key: str = ""
     business_timezone: str = "Asia/Tokyo"
     demo_time_scale: float = 1.0
+    quiet_hours: bool = True  # off (demos only): follow-ups go out at any hour
     test_clock_at: str = ""  # tests only: run the clock from this instant (core.clock)
 
     @property
@@ -78,6 +79,7 @@ def load_settings(environ: dict | None = None) -> Settings:
         secret_key=env.get("SECRET_KEY", ""),
         business_timezone=env.get("BUSINESS_TIMEZONE", "Asia/Tokyo"),
         demo_time_scale=_float(env, "DEMO_TIME_SCALE", 1.0),
+        quiet_hours=_on_off(env, "QUIET_HOURS", True),
         test_clock_at=env.get("TEST_CLOCK_AT", "").strip(),
     )
     _check(values)
@@ -133,6 +135,15 @@ def _float(env, name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _on_off(env, name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("on", "off"):
+        raise SettingsError(f"{name} must be on or off, got {raw!r}")
+    return raw == "on"
+
+
 def _check(values: Settings) -> None:
     problems = []
     try:
@@ -181,4 +192,6 @@ def _production_problems(values: Settings) -> list[str]:
     if not values.public_base_url.startswith("https://"):
         problems.append("PUBLIC_BASE_URL must be https:// in production "
                         "(LINE fetches images there)")
+    if not values.quiet_hours:
+        problems.append("QUIET_HOURS=off is for demos only: shoppers get no follow-ups at night")
     return problems

@@ -33,6 +33,7 @@ def main() -> int:
             wait_until_up(f"http://127.0.0.1:{LINESIM_PORT}/_sim/config")
             run_once(["flask", "richmenu", "setup"], env)
         print_urls()
+        print_timing(env)
         return supervise(children)
     finally:
         stop(children)
@@ -55,6 +56,8 @@ def demo_environment(redis_url: str) -> dict:
         "PYTHONUNBUFFERED": "1",
         # Follow-ups an hour after a purchase arrive a minute later in the demo.
         "DEMO_TIME_SCALE": os.environ.get("DEMO_TIME_SCALE", "60"),
+        # A demo shows the flows at any hour: nothing waits for 09:00 (QUIET_HOURS=on keeps it).
+        "QUIET_HOURS": os.environ.get("QUIET_HOURS", "off"),
     }
 
 
@@ -113,6 +116,18 @@ def print_urls() -> None:
     if HAS_LINESIM:
         lines.append(f"  LINE chat   http://127.0.0.1:{LINESIM_PORT}/   (local LINE platform)")
     print("\n".join(lines) + "\n", flush=True)
+
+
+def print_timing(env: dict) -> None:
+    """Say how the demo bends time, so nobody mistakes it for the production behaviour."""
+    scale = float(env["DEMO_TIME_SCALE"])
+    if scale != 1:
+        print(f"  Follow-up delays are {scale:g} times shorter than in production "
+              f"(DEMO_TIME_SCALE={env['DEMO_TIME_SCALE']}).", flush=True)
+    if env["QUIET_HOURS"].strip().lower() == "off":
+        print("  Quiet hours are OFF in this demo: follow-ups go out at any hour, also between "
+              "21:00 and 09:00 (QUIET_HOURS=on keeps them; production always keeps them).\n",
+              flush=True)
 
 
 def supervise(children: list[subprocess.Popen]) -> int:
