@@ -15,7 +15,8 @@ class MessageTemplateView(SecureBaseView):
     def index(self):
         edited = dict(db.session.execute(select(texts.MessageTemplate.key,
                                                 texts.MessageTemplate.body)).all())
-        rows = [(key, default, edited.get(key)) for key, default in texts.DEFAULTS.items()]
+        rows = [(key, default, edited.get(key), texts.allowed_placeholders(key))
+                for key, default in texts.DEFAULTS.items()]
         return self.render("admin/message_templates.html", rows=rows)
 
     @expose("/<key>", methods=["POST"])
@@ -23,7 +24,11 @@ class MessageTemplateView(SecureBaseView):
         if key not in texts.DEFAULTS:
             return ("unknown template", 404)
         body = request.form.get("body", "").strip()
-        texts.save_override(key=key, body=body or None)
+        try:
+            texts.save_override(key=key, body=body or None)
+        except texts.TemplateError as exc:
+            flash(f"{key}: 保存できませんでした。{exc}", "error")
+            return redirect(url_for(".index") + f"#{key}")
         db.session.commit()
         flash("元に戻しました。" if not body else "保存しました。")
         return redirect(url_for(".index") + f"#{key}")

@@ -1,7 +1,8 @@
 """Shopper-facing texts: Japanese defaults here, each overridable by marketers in the console.
 
-Placeholders are {name}; only the values a message passes are filled in, so a template can
-never reach into the program (unlike str.format).
+Placeholders are {display_name} and the like: each text has its own (PLACEHOLDERS), only
+those values are filled in, so a template can never reach into the program (unlike
+str.format), and a text naming any other is refused when saved.
 """
 
 import re
@@ -67,6 +68,32 @@ DEFAULTS = {
 }
 
 
+# The values the product passes to each text: the only placeholders a text may use.
+PLACEHOLDERS = {
+    "card_alt": ("display_name", "member_number"),
+    "welcome": ("display_name",), "welcome_back": ("display_name",),
+    "welcome_coupon": ("coupon_name",),
+    "points": ("points",), "points_to_next_rank": ("next_rank", "amount"),
+    "points_top_rank": ("rank",),
+    "already_full": ("display_name",), "upgrade_done": ("benefits",),
+    "unknown": ("text",),
+    "receipt": ("display_name", "place", "total", "earned", "balance"),
+    "after_purchase": ("display_name",), "second_purchase": ("display_name", "coupon_name"),
+    "restock": ("display_name", "product", "place"), "restock_requested": ("product",),
+    "restock_in_stock": ("product", "price"), "product_not_found": ("code",),
+    "warranty": ("display_name", "product", "date", "url"),
+    "rank_nudge": ("display_name", "amount", "next_rank"),
+    "rank_up": ("display_name", "rank", "benefits"),
+    "winback_30": ("display_name",), "winback_90": ("display_name",),
+    "winback_180": ("display_name",),
+    "upgrade_prompt": ("display_name", "url"),
+}
+
+
+class TemplateError(ValueError):
+    """A marketer's text that cannot be sent as it is; the message says why, in Japanese."""
+
+
 class MessageTemplate(db.Model):
     __tablename__ = "message_templates"
 
@@ -89,8 +116,28 @@ def render(key: str, **values) -> str:
     return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
 
 
+def allowed_placeholders(key: str) -> tuple[str, ...]:
+    return PLACEHOLDERS.get(key, ())
+
+
+def check_placeholders(*, key: str, body: str) -> None:
+    """Refuse a text naming a placeholder the product does not fill for it: the shopper would
+    get "{foo}" as it is."""
+    unknown = sorted(set(_PLACEHOLDER.findall(body)) - set(allowed_placeholders(key)))
+    if not unknown:
+        return
+    named = "、".join(f"{{{name}}}" for name in unknown)
+    allowed = "、".join(f"{{{name}}}" for name in allowed_placeholders(key))
+    usable = (f"この文面で使えるのは {allowed} です。" if allowed
+              else "この文面では差し込み項目は使えません。")
+    raise TemplateError(f"{named} はこの文面では使えません。{usable}")
+
+
 def save_override(*, key: str, body: str | None) -> None:
-    """Store the marketer's text for `key`; None returns it to the default. Caller commits."""
+    """Store the marketer's text for `key`; None returns it to the default. A text with an
+    unknown placeholder raises TemplateError and stores nothing. Caller commits."""
+    if body is not None:
+        check_placeholders(key=key, body=body)
     row = db.session.scalar(select(MessageTemplate).where(MessageTemplate.key == key))
     if body is None:
         if row is not None:
