@@ -1,9 +1,14 @@
-"""List filters for our column types: str-enums by their stored value with Japanese labels."""
+"""List filters for our column types: str-enums by their stored value with Japanese labels,
+integers only within the column's range, and times typed in business time (JST)."""
 
+from datetime import datetime
+
+from flask import current_app
 from flask_admin.contrib.sqla import filters as sqla
 from flask_admin.model.filters import convert
 
 from admin.labels import enum_choices
+from admin.query_args import in_column_range
 
 
 def _enum_value(flt, raw: str):
@@ -31,12 +36,41 @@ class EnumNotInList(sqla.EnumFilterNotInList):
         return [_enum_value(self, raw) for raw in value.split(",") if raw.strip()]
 
 
+def _refined(base, refine):
+    """`base` whose cleaned value (one value, a list, or a (start, end) pair) also goes through
+    `refine(column, item)`, which may raise ValueError to refuse the filter."""
+
+    class Refined(base):
+        def clean(self, value):
+            cleaned = super().clean(value)
+            if isinstance(cleaned, list | tuple):
+                return type(cleaned)(refine(self.column, item) for item in cleaned)
+            return refine(self.column, cleaned)
+
+    Refined.__name__ = Refined.__qualname__ = base.__name__
+    return Refined
+
+
+def _int_in_range(column, value):
+    return in_column_range(column, value) if isinstance(value, int) else value
+
+
+def _in_business_time(column, value):
+    """A typed time means business time; UTCDateTime refuses naive datetimes."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=current_app.config["SETTINGS"].tz)
+    return value
+
+
 class ConsoleFilterConverter(sqla.FilterConverter):
     enum = (EnumEquals, EnumNotEquals, sqla.EnumFilterEmpty, EnumInList, EnumNotInList)
+    int_filters = tuple(_refined(f, _int_in_range) for f in sqla.FilterConverter.int_filters)
+    utc_datetime_filters = tuple(_refined(f, _in_business_time)
+                                 for f in sqla.FilterConverter.datetime_filters)
 
     @convert("UTCDateTime")
     def conv_utc_datetime(self, column, name, **kwargs):
-        return self.conv_datetime(column, name, **kwargs)
+        return [f(column, name, **kwargs) for f in self.utc_datetime_filters]
 
     @convert("enum")
     def conv_enum(self, column, name, options=None, **kwargs):

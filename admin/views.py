@@ -8,11 +8,13 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
 from flask_admin.model.typefmt import DETAIL_FORMATTERS
 from flask_login import current_user
+from sqlalchemy import JSON
 
 from admin.filters import ConsoleFilterConverter
 from admin.forms import ConsoleForm, ConsoleModelConverter
 from admin.labels import enum_label
 from admin.models import Role
+from admin.query_args import MAX_PAGE, is_possible_key, without_nul
 
 STAFF = (Role.ADMIN, Role.MARKETER)
 _JAPANESE_ENUMS = {enum.Enum: lambda view, value, name: enum_label(value)}
@@ -69,6 +71,24 @@ class SecureModelView(ModelView):
 
     def inaccessible_callback(self, name, **kwargs):
         return _refuse()
+
+    def _get_list_extra_args(self):
+        """The list's query string, limited to what the database can take."""
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), MAX_PAGE)
+        args.search = without_nul(args.search)
+        args.filters = [(index, name, without_nul(value))
+                        for index, name, value in args.filters or ()] or None
+        return args
+
+    def scaffold_sortable_columns(self):
+        # Databases cannot order JSON (PostgreSQL refuses to): such columns do not sort.
+        return {name: column for name, column in super().scaffold_sortable_columns().items()
+                if not isinstance(getattr(column, "type", None), JSON)}
+
+    def get_one(self, id):
+        """None for an id no row can have: Flask-Admin then says the record does not exist."""
+        return super().get_one(id) if is_possible_key(self.model, id) else None
 
 
 class AdminOnlyModelView(SecureModelView):

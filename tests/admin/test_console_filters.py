@@ -75,3 +75,19 @@ def test_purchase_filters_return_the_matching_purchases_under_japanese_labels(
     assert all(number in html for number in shown)
     assert not any(number in html for number in hidden)
     assert [label for _, label in options] == labels
+
+
+def test_time_filters_take_the_time_typed_as_tokyo_time(client, login, make):
+    from datetime import UTC, datetime
+
+    make.member(display_name="朝の会員", joined_at=datetime(2026, 11, 24, 1, 30, tzinfo=UTC))
+    login(role="marketer")
+    after = next(f for f in _filter_groups(client, "/admin/member/")["登録日時"]
+                 if f["operation"] == "より大きい")
+
+    def joined_after(tokyo_time):
+        url = f"/admin/member/?flt1_{after['arg']}=2026-11-24 {tokyo_time}"
+        return "朝の会員" in client.get(url).get_data(as_text=True)
+
+    assert joined_after("10:00:00")  # joined 10:30 in Tokyo
+    assert not joined_after("11:00:00")
