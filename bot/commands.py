@@ -52,7 +52,13 @@ def invite_upgrade(member: Member) -> list[dict]:
 
 
 def show_help(member: Member) -> list[dict]:
-    return [messages.text(render("help"), member=member)]
+    key = "help_full" if member.membership == Membership.FULL else "help"
+    return [messages.text(render(key), member=member)]
+
+
+def explain_product_code(member: Member, command: str) -> list[dict]:
+    """「再入荷」 alone: how to ask about a product."""
+    return [messages.text(render("product_usage", command=command), member=member)]
 
 
 def confirm_withdraw(member: Member) -> list[dict]:
@@ -100,9 +106,10 @@ COMMANDS = {
     ("退会", "withdraw", "unsubscribe"): confirm_withdraw,
 }
 _BY_WORD = {word: handler for words, handler in COMMANDS.items() for word in words}
-# Commands followed by an argument: 「再入荷 TS-001」.
+# Commands followed by an argument: 「再入荷 TS-001」; alone, they explain themselves.
 PREFIX_COMMANDS = {"再入荷": ask_about_product, "商品": ask_about_product,
                    "restock": ask_about_product}
+SHOWN_AS = {"restock": "再入荷"}
 
 POSTBACKS = {
     Postback.WITHDRAW_CONFIRM: withdraw,
@@ -119,6 +126,8 @@ def normalise(text: str) -> str:
 def answer_text(member: Member, text: str) -> list[dict]:
     word = normalise(text)
     handler = _BY_WORD.get(word)
+    if handler is None and word in PREFIX_COMMANDS:
+        return explain_product_code(member, SHOWN_AS.get(word, word))
     if handler is None:
         for prefix, with_argument in PREFIX_COMMANDS.items():
             if word.startswith(prefix) and word[len(prefix):].strip():

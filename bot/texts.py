@@ -34,12 +34,23 @@ DEFAULTS = {
     "full_benefits": "・お誕生日月にクーポンをプレゼント\n・限定セールのご案内\n"
                      "・オンラインストアと店舗の購入履歴をまとめて確認",
     "help": "ご利用いただけるメニューです。\n・会員証：バーコードを表示\n"
-            "・ポイント：残高と次のランク\n・クーポン：使えるクーポン\n・本会員登録：特典が増えます\n・退会：会員をやめる",
+            "・ポイント：残高と次のランク\n・クーポン：使えるクーポン\n"
+            "・「商品 商品コード」：在庫を確認\n"
+            "・「再入荷 商品コード」：再入荷したらLINEでお知らせ\n"
+            "・本会員登録：特典が増えます\n・退会：会員をやめる",
+    "help_full": "ご利用いただけるメニューです。\n・会員証：バーコードを表示\n"
+                 "・ポイント：残高と次のランク\n・クーポン：使えるクーポン\n"
+                 "・「商品 商品コード」：在庫を確認\n"
+                 "・「再入荷 商品コード」：再入荷したらLINEでお知らせ\n"
+                 "・退会：会員をやめる",
+    "product_usage": "「{command}」のあとに商品コード（値札やオンラインストアに載っているSKU"
+                     "またはJAN）を付けて送ってください。例：{command} 4901234567894\n"
+                     "在庫があればお知らせし、在庫切れのときは再入荷したらLINEでお知らせします。",
     "unknown": "すみません、「{text}」はわかりませんでした。下のボタンからお選びください。",
     "withdraw_confirm": "退会すると、ポイントとクーポンはすべて失効し、登録情報は削除されます。"
                         "本当に退会しますか？",
     "withdraw_done": "退会手続きが完了しました。ご利用ありがとうございました。",
-    "withdraw_cancelled": "退会を取り消しました。引き続きよろしくお願いします。",
+    "withdraw_cancelled": "退会はしていません。引き続きご利用いただけます。",
     "receipt": "{display_name}さん、{place}でのお買い上げ（¥{total}）ありがとうございます。\n"
                "今回のポイント：+{earned} pt\nポイント残高：{balance} pt",
     "after_purchase": "{display_name}さん、本日はご来店ありがとうございました！"
@@ -76,7 +87,7 @@ PLACEHOLDERS = {
     "points": ("points",), "points_to_next_rank": ("next_rank", "amount"),
     "points_top_rank": ("rank",),
     "already_full": ("display_name",), "upgrade_done": ("benefits",),
-    "unknown": ("text",),
+    "unknown": ("text",), "product_usage": ("command",),
     "receipt": ("display_name", "place", "total", "earned", "balance"),
     "after_purchase": ("display_name",), "second_purchase": ("display_name", "coupon_name"),
     "restock": ("display_name", "product", "place"), "restock_requested": ("product",),

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # A purchase follow-up that should have gone out longer ago than this has missed its moment
 # (an order recorded or imported late): it is not sent at all.
 MISSED_AFTER = timedelta(hours=12)
+AFTER_THE_RECEIPT = timedelta(minutes=1)
 
 # The card answers the friend-add itself: when its reply falls back to a push, it goes at once.
 register(Flow("welcome", "友だち追加（ウェルカム）", promotional=False, quiet_hours=False))
@@ -120,8 +121,10 @@ def _nudge_if_close_to_next_rank(member: Member) -> None:
 def on_rank_up(event) -> None:
     if event.payload.get("notify") is False:  # reached through imported history: silent
         return
+    # A minute after the rank changed: the receipt of the purchase that raised it goes first.
     delivery.plan(flow="rank_up", member_id=event.member_id, occurrence=f"to:{event.payload['to']}",
-                  context={"to": event.payload["to"]})
+                  context={"to": event.payload["to"]}, since=event.occurred_at,
+                  delay=AFTER_THE_RECEIPT)
 
 
 def on_restocked(event) -> None:

@@ -50,7 +50,7 @@ def _card_page_member(token: str) -> Member:
 def card_page(token):
     member = _card_page_member(token)
     return render_template("members/card.html", member=member, token=token,
-                           step_seconds=cards.STEP_SECONDS)
+                           seconds_left=cards.seconds_left_in_step(at=utcnow()))
 
 
 @bp.get("/card/<token>/code")

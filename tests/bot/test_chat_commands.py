@@ -101,3 +101,28 @@ def test_a_marketer_edited_template_is_used_instead_of_the_default(shopper, sess
     hanako = _member(shopper)
     assert texts(hanako.says("help")) == ["{unused}ご用件をどうぞ"]
 
+
+
+def test_help_for_a_light_member_lists_every_command_with_products_and_restock(shopper):
+    hanako = _member(shopper)
+    [answer] = hanako.says("ヘルプ")
+    for command in ("会員証", "ポイント", "クーポン", "「商品 商品コード」",
+                    "「再入荷 商品コード」", "本会員登録", "退会"):
+        assert command in answer["text"]
+
+
+def test_help_for_a_full_member_does_not_offer_the_upgrade(shopper, session):
+    hanako = _member(shopper)
+    session.query(Member).one().membership = "full"
+    session.commit()
+    [answer] = hanako.says("ヘルプ")
+    assert "本会員登録" not in answer["text"]
+    assert "「商品 商品コード」" in answer["text"] and "「再入荷 商品コード」" in answer["text"]
+
+
+def test_restock_or_product_alone_explains_how_to_ask(shopper):
+    hanako = _member(shopper)
+    for said, shown in (("再入荷", "再入荷"), ("restock", "再入荷"), ("商品", "商品")):
+        [answer] = hanako.says(said)
+        assert answer["text"].startswith(f"「{shown}」のあとに商品コード（値札やオンラインストア")
+        assert f"例：{shown} 4901234567894" in answer["text"]

@@ -5,9 +5,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.richmenu import setup_menus
-from core.extensions import db
 from campaigns import delivery
 from campaigns.models import Delivery
+from core.extensions import db
 from members.models import Consent, FollowStatus, Member, Membership
 from members.service import MARKETING_VERSION, TERMS_VERSION
 from tests.factories import csrf_token_from
@@ -134,7 +134,7 @@ def test_withdrawal_leaves_neither_the_name_nor_the_line_id_in_any_ledger(hanako
 def test_cancelling_withdrawal_changes_nothing(hanako, session):
     hanako.says("退会")
     assert texts(hanako.taps("action=withdraw_cancel")) == [
-        "退会を取り消しました。引き続きよろしくお願いします。"]
+        "退会はしていません。引き続きご利用いただけます。"]
     assert session.query(Member).one().follow_status == FollowStatus.FOLLOWED
 
 

@@ -104,10 +104,11 @@ def test_warranty_expiry_is_announced_thirty_days_before_with_the_history_page(
 
 
 def test_close_to_the_next_rank_gets_a_nudge_and_a_rank_up_gets_congratulations(
-        member_of, buy, follow_ups, session):
+        member_of, buy, follow_ups, session, clock):
     hanako, member = member_of()
     for _ in range(4):
         buy(member, "EARBUDS")  # ¥48,000 — silver (¥30,000) reached on the 3rd
+    clock.advance(minutes=1)  # the congratulations follow the receipts
     follow_ups()
 
     received = texts(hanako.new_messages())
