@@ -16,6 +16,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_models()
     register_extensions(app)
     register_blueprints(app)
+    register_sign_in_limits(app)
     register_console(app)
     register_commands(app)
     return app
@@ -80,6 +81,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pos_api_bp)
     csrf.exempt(pos_api_bp)  # register API keys, not cookies, authenticate it
     app.register_blueprint(cashier_bp)
+
+
+def register_sign_in_limits(app: Flask) -> None:
+    from admin.auth import throttle_sign_in
+    from core.security import init_rate_limiter
+
+    throttle_sign_in(app, init_rate_limiter(app))
 
 
 def register_console(app: Flask) -> None:

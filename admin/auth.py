@@ -2,17 +2,28 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter import Limiter
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
-from admin import lockout, users
+from admin import devices, lockout, users
 from admin.models import Role
 from core.extensions import login_manager
 
 bp = Blueprint("auth", __name__, template_folder="templates")
+FAILED_SIGN_INS_PER_CLIENT = "10 per 15 minutes"  # per client address, any accounts
 
 
 class LoginForm(FlaskForm):
@@ -28,19 +39,51 @@ def load_user(session_user_id: str):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    if form.validate_on_submit():
-        email = form.email.data
-        if lockout.is_locked(email):
-            flash("ログインに続けて失敗したため、15分間ログインできません。", "error")
-            return render_template("auth/login.html", form=form), 429
-        user = users.authenticate(email=email, password=form.password.data)
-        if user:
-            lockout.clear(email)
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or _home_for(user))
-        lockout.record_failure(email)
+    if not form.validate_on_submit():
+        return _login_page(form), 200 if not form.errors else 400
+    email = form.email.data
+    device = devices.known_device(email=email)
+    if lockout.is_locked(email, device=device):
+        flash("ログインに続けて失敗したため、15分間ログインできません。", "error")
+        return _login_page(form), 429
+    user = users.authenticate(email=email, password=form.password.data)
+    if user is None:
+        lockout.record_failure(email, device=device)
         flash("メールアドレスまたはパスワードが違います。", "error")
-    return render_template("auth/login.html", form=form), 200 if not form.errors else 400
+        return _login_page(form), 200
+    lockout.clear(email, device=device)
+    login_user(user)
+    answer = redirect(_safe_next(request.args.get("next")) or _home_for(user))
+    devices.remember(answer, user_id=user.id)
+    return answer
+
+
+def throttle_sign_in(app: Flask, limiter: Limiter) -> None:
+    """Count failed sign-ins per client address too: one client cannot try password after
+    password across many accounts. Past the limit the form answers 429 without checking
+    anything, except for an account's known device."""
+    app.view_functions["auth.login"] = limiter.limit(
+        FAILED_SIGN_INS_PER_CLIENT, methods=["POST"], deduct_when=_failed_sign_in,
+        exempt_when=_from_a_known_device, on_breach=_too_many_attempts)(login)
+
+
+def _failed_sign_in(answer) -> bool:
+    return answer.status_code != 302
+
+
+def _from_a_known_device() -> bool:
+    # Its own lock (admin.lockout) still limits it; others sharing its address (an office,
+    # a proxy) must not shut it out.
+    return devices.known_device(email=request.form.get("email", "")) is not None
+
+
+def _too_many_attempts(_limit):
+    flash("ログインの試行が多すぎます。しばらくしてからもう一度お試しください。", "error")
+    return make_response(_login_page(LoginForm()), 429)
+
+
+def _login_page(form: LoginForm) -> str:
+    return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -74,3 +74,84 @@ def test_signing_out_ends_the_users_other_sessions_but_not_other_users(app, clie
     assert colleague.get("/admin/").status_code == 200
     assert _sign_in(client, user.email, PASSWORD).status_code == 302  # and may sign in again
     assert client.get("/admin/").status_code == 200
+
+
+def test_one_client_cannot_try_passwords_across_many_accounts(app, client, make, redis,
+                                                              hash_checks):
+    accounts = [make.console_user(role="marketer") for _ in range(40)]
+    colleague = make.console_user(role="admin")
+    colleague_browser = app.test_client()  # same address, signed in before: a known device
+    assert _sign_in(colleague_browser, colleague.email, PASSWORD).status_code == 302
+    _sign_out(colleague_browser)
+    hash_checks.clear()
+
+    answers = [_sign_in(client, user.email, "wrong-password-123").status_code
+               for user in accounts]
+
+    assert answers[:10] == [200] * 10
+    assert set(answers[10:]) == {429}
+    assert len(hash_checks) == 10  # the refused attempts were not even tried
+    refused = _sign_in(client, accounts[0].email, PASSWORD)
+    assert refused.status_code == 429  # not even the right password, from this client
+    assert "ログインの試行が多すぎます" in refused.get_data(as_text=True)
+
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert _sign_in(elsewhere, accounts[0].email, PASSWORD).status_code == 302
+    assert _sign_in(colleague_browser, colleague.email, PASSWORD).status_code == 302
+
+
+def test_successful_sign_ins_do_not_count_against_the_client(client, make, redis):
+    user = make.console_user(role="admin")
+    for _ in range(15):
+        assert _sign_in(client, user.email, PASSWORD).status_code == 302
+        _sign_out(client)
+
+
+def test_the_owners_known_device_gets_in_while_others_have_locked_the_account(app, client,
+                                                                           make, redis):
+    owner = make.console_user(role="admin")
+    assert _sign_in(client, owner.email, PASSWORD).status_code == 302  # now a known device
+    _sign_out(client)
+
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for _ in range(5):
+        assert _sign_in(attacker, owner.email, "guess-guess-guess").status_code == 200
+    assert _sign_in(attacker, owner.email, PASSWORD).status_code == 429  # locked for them
+
+    new_device = app.test_client()
+    new_device.environ_base["REMOTE_ADDR"] = "192.0.2.44"
+    assert _sign_in(new_device, owner.email, PASSWORD).status_code == 429  # and for new ones
+    assert _sign_in(client, owner.email, PASSWORD).status_code == 302  # not for the owner's
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_known_device_cannot_be_used_to_guess_without_limit(client, make, redis):
+    owner, other = make.console_user(role="admin"), make.console_user(role="admin")
+    assert _sign_in(client, owner.email, PASSWORD).status_code == 302
+    _sign_out(client)
+    for _ in range(5):
+        assert _sign_in(client, owner.email, "guess-guess-guess").status_code == 200
+    assert _sign_in(client, owner.email, PASSWORD).status_code == 429  # its own failures count
+    assert _sign_in(client, other.email, PASSWORD).status_code == 302  # other accounts: as usual
+
+
+def test_the_known_device_cookie_cannot_be_forged_or_moved_to_another_account(app, client,
+                                                                             make, redis):
+    owner, victim = make.console_user(role="admin"), make.console_user(role="admin")
+    assert _sign_in(client, owner.email, PASSWORD).status_code == 302
+    _sign_out(client)
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for email in (victim.email, owner.email):
+        for _ in range(5):
+            assert _sign_in(attacker, email, "guess-guess-guess").status_code == 200
+    assert _sign_in(client, victim.email, PASSWORD).status_code == 429  # owner's device only
+
+    cookie = client.get_cookie("known_device", path="/login")
+    assert cookie.http_only and cookie.same_site == "Lax"
+    client.set_cookie("known_device", cookie.value[:-2] + "xx", path="/login")
+    assert _sign_in(client, owner.email, PASSWORD).status_code == 429  # a forged one is nothing
+    client.set_cookie("known_device", cookie.value, path="/login")
+    assert _sign_in(client, owner.email, PASSWORD).status_code == 302
