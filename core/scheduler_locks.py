@@ -11,10 +11,9 @@ elsewhere, its heartbeat has stopped.
 from datetime import timedelta
 
 from redis import Redis
-from rq.exceptions import SchedulerNotFound
-from rq.scheduler import RQScheduler
+from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 from rq.scripts import release_lock
-from rq.utils import now
+from rq.utils import now, utcparse
 
 from core import processes
 
@@ -37,10 +36,13 @@ def release_dead_holders(connection: Redis, queue_names) -> list[str]:
 
 
 def _is_dead(connection: Redis, scheduler_name: str) -> bool:
-    try:
-        holder = RQScheduler.fetch(scheduler_name, connection)
-    except SchedulerNotFound:
-        return True  # its record expired: it has not beaten for a minute
-    if holder.hostname == processes.this_host() and holder.pid:
-        return not processes.is_running(holder.pid)
-    return holder.last_heartbeat is None or now() - holder.last_heartbeat > SILENT_FOR
+    # Read the record as it is: a scheduler whose record was flushed rewrites only its beat.
+    record = {key.decode(): value.decode() for key, value in
+              connection.hgetall(SCHEDULER_KEY_TEMPLATE % scheduler_name).items()}
+    if not record:
+        return True  # it expired: no beat for a minute
+    pid = record.get("pid", "")
+    if record.get("hostname") == processes.this_host() and pid.isdigit() and int(pid):
+        return not processes.is_running(int(pid))
+    beat = record.get("last_heartbeat")
+    return beat is None or now() - utcparse(beat) > SILENT_FOR

@@ -58,3 +58,9 @@ def test_a_lock_held_from_another_machine_is_freed_once_its_heartbeat_stops(redi
 def test_a_lock_whose_holder_left_no_record_is_freed(redis, holder):
     holder.register_death()
     assert sorted(scheduler_locks.release_dead_holders(redis, QUEUES)) == sorted(QUEUES)
+
+
+def test_a_lock_whose_holder_keeps_beating_on_a_flushed_record_is_left_alone(redis, holder):
+    redis.delete(holder.key)
+    holder.heartbeat()  # rewrites only its last beat
+    assert scheduler_locks.release_dead_holders(redis, QUEUES) == []
