@@ -1,12 +1,11 @@
 """Console: the follow-up flows (switch, parameters, counters), the delivery log and alerts."""
 
-import json
-
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 
 from admin.views import SecureBaseView, SecureModelView
 from campaigns import flows, gates, stats
+from campaigns.setting_forms import params_of, setting_form
 from core.clock import utcnow
 from core.extensions import db
 
@@ -15,27 +14,41 @@ class FlowsView(SecureBaseView):
 
     @expose("/")
     def index(self):
+        return self._page()
+
+    @expose("/<key>", methods=["POST"])
+    def save(self, key):
+        flow = flows.FLOWS.get(key) or abort(404)
+        form = setting_form(flow, formdata=request.form, enabled=flows.is_enabled(key),
+                            params=flows.params_for(key))
+        if form.validate():
+            try:
+                flows.save_setting(flow_key=key, enabled=form.enabled.data,
+                                   params=params_of(form, flow))
+                db.session.commit()
+                flash(f"{flow.name} を保存しました。")
+                return redirect(url_for(".index"))
+            except flows.InvalidSetting as exc:  # the domain has the last word
+                db.session.rollback()
+                for name, message in exc.errors.items():
+                    form[name].errors.append(message)
+        flash(f"{flow.name} を保存できませんでした。入力を確認してください。", "error")
+        return self._page(posted=form)
+
+    def _page(self, posted=None):
         counters = stats.flow_counters()
-        rows = [(flow, flows.is_enabled(flow.key), flows.params_for(flow.key),
+        rows = [(flow, _form_for(flow, posted),
                  counters.get(flow.key, {"sent": 0, "clicked": 0, "converted": 0}))
                 for flow in flows.FLOWS.values()]
         return self.render("admin/flows.html", rows=rows, cap=gates.DAILY_PROMOTIONAL_CAP)
 
-    @expose("/<key>", methods=["POST"])
-    def save(self, key):
-        if key not in flows.FLOWS:
-            return ("unknown flow", 404)
-        try:
-            params = json.loads(request.form.get("params") or "{}")
-            flows.save_setting(flow_key=key, enabled=bool(request.form.get("enabled")),
-                               params=params)
-        except (ValueError, TypeError) as exc:
-            db.session.rollback()
-            flash(f"保存できませんでした: {exc}", "error")
-            return redirect(url_for(".index"))
-        db.session.commit()
-        flash(f"{flows.FLOWS[key].name} を保存しました。")
-        return redirect(url_for(".index"))
+
+def _form_for(flow, posted):
+    """The form just posted for this flow (with its errors), or one showing the setting."""
+    if posted is not None and posted.flow_key == flow.key:
+        return posted
+    return setting_form(flow, enabled=flows.is_enabled(flow.key),
+                        params=flows.params_for(flow.key))
 
 
 class DeliveryLogView(SecureModelView):
@@ -47,9 +60,17 @@ class DeliveryLogView(SecureModelView):
     column_exclude_list = ("messages", "retry_key")
 
 
+ALERT_KINDS = {"quota": "送信上限", "refused": "LINEが拒否", "setting": "設定エラー",
+               "job_failed": "ジョブ失敗"}
+
+
 class AlertView(SecureModelView):
     can_create = can_edit = can_delete = False
     column_list = ("kind", "message", "paused_until", "created_at", "resolved_at")
+    column_labels = {"kind": "種類", "message": "内容", "paused_until": "送信停止の期限",
+                     "created_at": "発生日時", "resolved_at": "解決日時"}
+    column_formatters = {"kind": lambda view, context, alert, name:
+                         ALERT_KINDS.get(alert.kind, alert.kind)}
     column_default_sort = ("id", True)
 
     @expose("/resolve/<int:alert_id>", methods=["POST"])

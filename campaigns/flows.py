@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from campaigns import alerts
+from campaigns.flow_params import InvalidParam, check_param, describe
 from campaigns.models import FlowSetting
 from core.extensions import db
 
@@ -29,10 +31,33 @@ def register(flow: Flow) -> Flow:
     return flow
 
 
+class InvalidSetting(ValueError):
+    """Parameters that cannot be saved; `errors` maps each bad key to a Japanese message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
 def params_for(flow_key: str) -> dict:
-    """The flow's defaults overlaid with what the marketer set in the console."""
+    """The flow's defaults overlaid with what the marketer set in the console.
+
+    A stored value that is not valid (e.g. saved before settings were checked) gives way to
+    its default, and an alert says so: one bad value must not stop this flow's messages,
+    nor any other's planned alongside them (the receipt)."""
+    defaults = FLOWS[flow_key].defaults
     setting = _setting(flow_key)
-    return {**FLOWS[flow_key].defaults, **(setting.params if setting else {})}
+    stored = setting.params if setting and isinstance(setting.params, dict) else {}
+    params = dict(defaults)
+    for key, value in stored.items():
+        if key not in defaults:
+            continue
+        try:
+            params[key] = check_param(key, defaults[key], value)
+        except InvalidParam as exc:
+            alerts.bad_setting(flow_name=FLOWS[flow_key].name, problem=str(exc),
+                               default=f"{describe(key).label} = {defaults[key]}")
+    return params
 
 
 def is_enabled(flow_key: str) -> bool:
@@ -44,12 +69,26 @@ def _setting(flow_key: str) -> FlowSetting | None:
     return db.session.scalar(select(FlowSetting).where(FlowSetting.flow == flow_key))
 
 
+def check_params(flow_key: str, params: dict) -> dict:
+    """The parameters, checked against the flow's defaults (type and range); InvalidSetting
+    names every bad or unknown one."""
+    defaults, checked, errors = FLOWS[flow_key].defaults, {}, {}
+    for key, value in params.items():
+        try:
+            if key not in defaults:
+                raise InvalidParam(f"「{key}」はこのフォローアップの設定ではありません。")
+            checked[key] = check_param(key, defaults[key], value)
+        except InvalidParam as exc:
+            errors[key] = str(exc)
+    if errors:
+        raise InvalidSetting(errors)
+    return checked
+
+
 def save_setting(*, flow_key: str, enabled: bool, params: dict) -> FlowSetting:
-    """Store a marketer's choice; unknown parameters are refused. Caller commits."""
-    unknown = set(params) - set(FLOWS[flow_key].defaults)
-    if unknown:
-        raise ValueError(f"unknown parameters for {flow_key}: {sorted(unknown)}")
+    """Store a marketer's choice, checked first (InvalidSetting stores nothing). Caller commits."""
+    checked = check_params(flow_key, params)
     setting = _setting(flow_key) or FlowSetting(flow=flow_key)
-    setting.enabled, setting.params = enabled, params
+    setting.enabled, setting.params = enabled, checked
     db.session.add(setting)
     return setting

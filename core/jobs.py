@@ -5,6 +5,7 @@ Jobs are plain functions taking ids and primitives; they reload their rows and d
 
 import functools
 import logging
+from collections.abc import Callable
 
 from flask import current_app
 from rq import Queue, get_current_job
@@ -18,6 +19,16 @@ DEFAULT_TIMEOUT = 120
 
 log = logging.getLogger("jobs")
 
+# Called as hook(queue_name, job_name, args, error) after a job failed and was rolled back,
+# so the packages that care can record it where people look (core imports none of them).
+FAILURE_HOOKS: list[Callable] = []
+
+
+def on_failure(hook: Callable) -> Callable:
+    if hook not in FAILURE_HOOKS:
+        FAILURE_HOOKS.append(hook)
+    return hook
+
 
 def connection():
     return redis_conn.connect(current_app.config["SETTINGS"].redis_url)
@@ -27,6 +38,17 @@ def queue(name: str) -> Queue:
     if name not in QUEUES:
         raise ValueError(f"unknown queue {name!r}")
     return Queue(name, connection=connection(), default_timeout=DEFAULT_TIMEOUT)
+
+
+def _report_failure(queue_name, job_name, args, error, logger) -> None:
+    """Run each failure hook in its own transaction; a failing hook never hides the job's error."""
+    for hook in FAILURE_HOOKS:
+        try:
+            hook(queue_name, job_name, args, error)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            logger.exception("failure hook %s failed", getattr(hook, "__name__", hook))
 
 
 def job(queue_name: str, timeout: int = DEFAULT_TIMEOUT):
@@ -41,9 +63,10 @@ def job(queue_name: str, timeout: int = DEFAULT_TIMEOUT):
                 result = fn(*args, **kwargs)
                 db.session.commit()
                 return result
-            except Exception:
+            except Exception as error:
                 db.session.rollback()
                 logger.exception("job %s%r failed", fn.__name__, args)
+                _report_failure(queue_name, fn.__name__, args, error, logger)
                 raise
             finally:
                 db.session.remove()
