@@ -4,7 +4,6 @@ daily sweeps (warranty, win-back, upgrade prompts), declared in core.schedule.
 Planning only writes ledger rows under unique keys, so running any of this twice is harmless.
 """
 
-import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, case, cast, func, literal, literal_column, select
@@ -20,7 +19,6 @@ from members.models import FollowStatus, Member, Membership
 from members.rank_progress import progress_to_next_rank
 from pos.models import Purchase, PurchaseLine, PurchaseStatus, Store
 
-log = logging.getLogger(__name__)
 # A purchase follow-up that should have gone out longer ago than this has missed its moment
 # (an order recorded or imported late): it is not sent at all.
 MISSED_AFTER = timedelta(hours=12)
@@ -42,23 +40,6 @@ register(Flow("winback", "休眠復帰（30/90/180日）", True,
               {"stages": [30, 90, 180], "with_coupon": True}, content.winback))
 register(Flow("upgrade_prompt", "本会員登録のおすすめ", True,
               {"after_purchases": 2, "after_days": 14}, content.upgrade_prompt))
-
-
-@jobs.job("followups", timeout=120)
-def dispatch_event(event_id: int) -> str:
-    """Plan the follow-ups a domain event calls for, once."""
-    return _dispatch(event_id)
-
-
-def _dispatch(event_id: int) -> str:
-    event = db.session.get(events.DomainEvent, event_id)
-    if event is None or event.dispatched_at is not None:
-        return "already dispatched"
-    handler = ON_EVENT.get(event.kind)
-    if handler is not None:
-        handler(event)
-    event.dispatched_at = utcnow()
-    return event.kind
 
 
 def on_purchase_completed(event) -> None:
@@ -147,27 +128,8 @@ ON_EVENT = {
     "rank.up": on_rank_up,
     "stock.restocked": on_restocked,
 }
-for _kind in ON_EVENT:
-    events.subscribe(_kind, dispatch_event)
-
-
-@jobs.job("maintenance", timeout=300)
-def redispatch_lost_events() -> int:
-    """Events whose hand-off to the worker was lost (e.g. Redis was down) are handed off now."""
-    lost_ids = [event.id for event in events.undispatched()]
-    return sum(_dispatch_in_own_transaction(event_id) for event_id in lost_ids)
-
-
-def _dispatch_in_own_transaction(event_id: int) -> bool:
-    """One event's failure leaves it for the next sweep and does not hold back the others."""
-    try:
-        _dispatch(event_id)
-        db.session.commit()
-        return True
-    except Exception:
-        db.session.rollback()
-        log.exception("domain event %s could not be dispatched; the next sweep retries", event_id)
-        return False
+for _kind, _handler in ON_EVENT.items():
+    events.subscribe(_kind, _handler)
 
 
 @jobs.job("followups", timeout=1800)

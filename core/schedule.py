@@ -2,6 +2,7 @@
 
 from bot import events as webhook_events
 from campaigns import sending, triggers
+from core import events as domain_events
 from core import maintenance
 from members import ranks
 
@@ -15,7 +16,8 @@ SCHEDULE = [
     (ranks.lapse_ranks, "maintenance", {"cron": "0 4 * * *"}),
     # The delivery ledger is the follow-ups' schedule; this sends what has come due.
     (sending.release_due_deliveries, "followups", {"interval": 30}),
-    (triggers.redispatch_lost_events, "maintenance", {"interval": 120}),
+    # Domain events whose hand-off to the worker was lost.
+    (domain_events.redispatch_lost_events, "maintenance", {"interval": 120}),
     # Date-based flows (warranty, win-back, upgrade prompts): mid-morning, after quiet hours.
     (triggers.daily_sweep, "followups", {"cron": "0 10 * * *"}),
 ]

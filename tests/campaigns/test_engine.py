@@ -160,7 +160,7 @@ def test_a_flow_switched_off_after_planning_sends_nothing(hanako, session, follo
 
 def test_a_domain_event_whose_hand_off_was_lost_is_dispatched_by_the_sweep(
         hanako, session, worker, clock, follow_ups):
-    from campaigns.triggers import redispatch_lost_events
+    from core.events import redispatch_lost_events
 
     person, member = hanako
     member.rank = "silver"
