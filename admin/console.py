@@ -13,6 +13,7 @@ from catalog.admin import CatalogImportView, StockView
 from catalog.models import Product, Stock
 from core.extensions import db
 from coupons.models import CouponDefinition, IssuedCoupon
+from coupons.rules import PURPOSES, definition_problems
 from members.models import LoyaltySettings, Member
 from pos.admin import LoyaltySettingsView, OnlineOrderImportView, RegisterKeysView
 from pos.models import Purchase, Register, Store
@@ -43,6 +44,15 @@ class CouponDefinitionView(SecureModelView):
     column_list = ("code", "name", "purpose", "discount_type", "discount_value", "valid_days",
                    "active")
     column_searchable_list = ("code", "name")
+    column_labels = {"code": "コード", "name": "名前", "description": "説明", "purpose": "用途",
+                     "discount_type": "割引の種類", "discount_value": "割引（円または％）",
+                     "minimum_spend": "最低購入金額（円）", "valid_days": "有効日数",
+                     "reinstate_on_return": "返品時に戻す", "active": "有効",
+                     "created_at": "作成日時"}
+    column_formatters = {"purpose": lambda view, context, row, name:
+                         PURPOSES.get(row.purpose, row.purpose)}
+    form_choices = {"purpose": list(PURPOSES.items())}
+    domain_check = staticmethod(definition_problems)
 
 
 class IssuedCouponView(SecureModelView):

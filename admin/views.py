@@ -1,11 +1,13 @@
 """Flask-Admin base views: sign-in and role required everywhere, Flask-WTF CSRF on every form."""
 
 import enum
+import inspect
 
 from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
+from flask_admin.helpers import is_form_submitted
 from flask_admin.model.typefmt import DETAIL_FORMATTERS
 from flask_login import current_user
 from sqlalchemy import JSON
@@ -65,6 +67,9 @@ class SecureModelView(ModelView):
     column_type_formatters_detail = {**DETAIL_FORMATTERS, **_JAPANESE_ENUMS}
     page_size = 50
     can_view_details = True
+    # A domain function taking field values as keywords and answering {field: message}: the
+    # form refuses what the domain would refuse, in the domain's words, next to the field.
+    domain_check = None
 
     def is_accessible(self):
         return _allowed(self.roles)
@@ -85,6 +90,17 @@ class SecureModelView(ModelView):
         # Databases cannot order JSON (PostgreSQL refuses to): such columns do not sort.
         return {name: column for name, column in super().scaffold_sortable_columns().items()
                 if not isinstance(getattr(column, "type", None), JSON)}
+
+    def validate_form(self, form):
+        valid = super().validate_form(form)
+        if self.domain_check is None or not is_form_submitted():
+            return valid
+        names = inspect.signature(self.domain_check).parameters
+        problems = self.domain_check(**{name: getattr(form, name).data if name in form else None
+                                        for name in names})
+        for name, message in problems.items():
+            getattr(form, name).errors.append(message)
+        return valid and not problems
 
     def get_one(self, id):
         """None for an id no row can have: Flask-Admin then says the record does not exist."""

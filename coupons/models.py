@@ -3,12 +3,13 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
 from core.extensions import db
 from core.types import UTCDateTime, str_enum
+from coupons.rules import check_definition
 
 
 class DiscountType(enum.StrEnum):
@@ -35,6 +36,15 @@ class CouponDefinition(db.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+@event.listens_for(CouponDefinition, "before_insert")
+@event.listens_for(CouponDefinition, "before_update")
+def _refuse_impossible_values(mapper, connection, definition: CouponDefinition) -> None:
+    """Whoever stores a definition (console, seed, script), 150 % off is never stored."""
+    check_definition(purpose=definition.purpose, discount_type=definition.discount_type,
+                     discount_value=definition.discount_value,
+                     minimum_spend=definition.minimum_spend, valid_days=definition.valid_days)
 
 
 class IssuedCoupon(db.Model):
