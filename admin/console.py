@@ -10,6 +10,7 @@ from bot.template_admin import MessageTemplateView
 from campaigns.admin import AlertView, DeliveryLogView, FlowsView
 from campaigns.models import CampaignAlert, Delivery
 from catalog.admin import CatalogImportView, StockView
+from catalog.links import product_link_problems
 from catalog.models import Product, Stock
 from core.extensions import db
 from coupons.models import CouponDefinition, IssuedCoupon
@@ -38,6 +39,11 @@ class ProductView(SecureModelView):
     column_list = ("sku", "jan", "name", "category", "price", "warranty_months", "active")
     column_searchable_list = ("sku", "jan", "name")
     column_filters = ("category", "active")
+    column_labels = {"sku": "SKU", "jan": "JAN", "name": "商品名", "category": "カテゴリ",
+                     "price": "価格（円）", "warranty_months": "保証（月）", "active": "販売中",
+                     "image_url": "画像URL", "online_url": "オンラインストアの商品ページ",
+                     "created_at": "登録日時"}
+    domain_check = staticmethod(product_link_problems)
 
 
 class CouponDefinitionView(SecureModelView):

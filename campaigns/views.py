@@ -1,15 +1,16 @@
 """Tracked links: a shopper's tap on a follow-up is recorded, then sent on to the shop."""
 
-from flask import Blueprint, abort, redirect
+from flask import Blueprint, abort, redirect, render_template
 
 from campaigns.links import read_tracked
 from campaigns.models import Delivery, DeliveryClick
+from catalog.links import is_safe_shop_link
 from catalog.models import Product
 from core.clock import utcnow
 from core.extensions import db
 from core.signing import InvalidLink
 
-bp = Blueprint("campaigns", __name__)
+bp = Blueprint("campaigns", __name__, template_folder="templates")
 
 
 @bp.get("/r/<token>")
@@ -21,6 +22,8 @@ def follow_link(token):
     delivery, product = db.session.get(Delivery, delivery_id), db.session.get(Product, product_id)
     if delivery is None or product is None or not product.online_url:
         abort(404)
+    if not is_safe_shop_link(product.online_url):  # stored before links were checked
+        return render_template("campaigns/link_unavailable.html", product=product), 404
     db.session.add(DeliveryClick(delivery_id=delivery.id, product_id=product.id))
     delivery.clicked_at = delivery.clicked_at or utcnow()
     db.session.commit()

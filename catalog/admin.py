@@ -36,5 +36,5 @@ class CatalogImportView(SecureBaseView):
             db.session.commit()
         return self.render("pos/console_upload.html", title="商品・在庫CSV取り込み",
                            columns="商品: sku, jan, name, category, price, warranty_months, "
-                                   "active ／ 在庫: store_code, sku, quantity",
+                                   "active, online_url ／ 在庫: store_code, sku, quantity",
                            kinds=[("products", "商品マスタ"), ("stock", "在庫数")], report=report)

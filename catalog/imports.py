@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from catalog.links import shop_link_problem
 from catalog.models import Product
 from catalog.service import find_product, set_stock
 from core.extensions import db
 
-PRODUCT_COLUMNS = ("sku", "jan", "name", "category", "price", "warranty_months", "active")
+PRODUCT_COLUMNS = ("sku", "jan", "name", "category", "price", "warranty_months", "active",
+                   "online_url")
 
 
 @dataclass
@@ -49,10 +51,20 @@ def import_products(*, text: str) -> ImportReport:
 def _product_fields(row: dict) -> dict:
     if not (row.get("sku") or "").strip() or not (row.get("name") or "").strip():
         raise ValueError("sku と name は必須です")
-    return {"sku": row["sku"].strip(), "jan": (row.get("jan") or "").strip() or None,
-            "name": row["name"].strip(), "category": (row.get("category") or "other").strip(),
-            "price": int(row["price"]), "warranty_months": int(row.get("warranty_months") or 0),
-            "active": (row.get("active") or "1").strip().lower() not in ("0", "false", "no")}
+    fields = {"sku": row["sku"].strip(), "jan": (row.get("jan") or "").strip() or None,
+              "name": row["name"].strip(), "category": (row.get("category") or "other").strip(),
+              "price": int(row["price"]), "warranty_months": int(row.get("warranty_months") or 0),
+              "active": (row.get("active") or "1").strip().lower() not in ("0", "false", "no")}
+    if "online_url" in row:  # a file without the column leaves the links as they are
+        fields["online_url"] = _shop_link(row["online_url"])
+    return fields
+
+
+def _shop_link(raw: str | None) -> str | None:
+    url = (raw or "").strip() or None
+    if (problem := shop_link_problem(url)) is not None:
+        raise ValueError(problem)
+    return url
 
 
 def import_stock(*, text: str, store_id: int | None = None) -> ImportReport:

@@ -3,8 +3,9 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from catalog.links import shop_link_problem
 from core.clock import utcnow
 from core.extensions import db
 from core.types import UTCDateTime
@@ -24,6 +25,14 @@ class Product(db.Model):
     online_url: Mapped[str | None] = mapped_column(String(500))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @validates("online_url")
+    def _only_web_shop_links(self, key, url):
+        """Whoever sets it (console, CSV import, script), a javascript: link is never stored."""
+        url = url.strip() if url else None
+        if (problem := shop_link_problem(url)) is not None:
+            raise ValueError(problem)
+        return url or None
 
     def __str__(self) -> str:
         return f"{self.sku} {self.name}"
