@@ -6,7 +6,6 @@ queued (Redis down after the commit) or its worker died, the sweep does. A claim
 (a conditional UPDATE, so it works without FOR UPDATE on SQLite too) lets only one of them act.
 """
 
-import json
 import logging
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -32,11 +31,14 @@ SWEEP_BATCH = 100
 RETENTION = timedelta(days=90)  # LINE redelivers within days
 
 
-def record_new_events(raw_events: list[dict]) -> list[int]:
-    """Save the events not seen before and queue them; returns the new rows' ids.
+def record_new_events(raw_events: list[dict], rejected: list | None = None) -> list[int]:
+    """Save the events not seen before and queue them; returns the new rows' ids. Events LINE
+    would never send (bot.intake.Rejected) are recorded as rejected, with the reason.
 
     Commits: LINE gets its 200 only for events that are safely stored.
     """
+    if rejected:
+        _record_rejected(rejected)
     new_rows = _insert_unseen(raw_events) if raw_events else []
     blocks = [row for row in new_rows if row.event_type == "unfollow"]
     if blocks:
@@ -63,6 +65,17 @@ def _insert_unseen(raw_events: list[dict]):
     now = utcnow()
     return db.session.execute(_insert_statement(),
                               [_row_values(raw, now) for raw in raw_events]).all()
+
+
+def _record_rejected(rejected: list) -> None:
+    """Kept for whoever investigates, as escaped text; a redelivered copy is recorded once."""
+    now = utcnow()
+    rows = [{"webhook_event_id": event.event_id, "event_type": "rejected",
+             "line_user_id": None, "is_redelivery": False,
+             "payload": {"unusable": event.safe_text[:10_000]}, "event_time": None,
+             "received_at": now, "status": "rejected", "attempts": 0, "due_at": now,
+             "processed_at": now, "error": event.reason[:500]} for event in rejected]
+    db.session.execute(_insert_statement(), rows)
 
 
 def _insert_statement():
@@ -205,9 +218,3 @@ def prune_webhook_events() -> int:
     return result.rowcount
 
 
-def payload_events(body: str) -> list[dict]:
-    """The raw events of a verified body; ValueError if one has no webhookEventId."""
-    raw_events = json.loads(body).get("events", [])
-    if any(not isinstance(e, dict) or not e.get("webhookEventId") for e in raw_events):
-        raise ValueError("every event needs a webhookEventId")
-    return raw_events

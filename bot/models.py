@@ -10,8 +10,9 @@ from core.extensions import db
 from core.types import UTCDateTime
 
 # pending -> processing -> done | ignored | superseded | failed (or back to pending to retry);
-# superseded: a follow or block older than one LINE sent later and already applied.
-FINISHED_STATUSES = ("done", "ignored", "superseded", "failed")
+# superseded: a follow or block older than one LINE sent later and already applied;
+# rejected: an event LINE would never send (bot.intake), kept with the reason, never acted on.
+FINISHED_STATUSES = ("done", "ignored", "superseded", "failed", "rejected")
 
 
 class WebhookEvent(db.Model):
