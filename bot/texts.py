@@ -73,6 +73,8 @@ DEFAULTS = {
                   "特別なクーポンをご用意しました。",
     "winback_180": "{display_name}さん、またお会いできるのを楽しみにしています。"
                    "お得なクーポンをお使いください。",
+    "birthday": "{display_name}さん、お誕生日月おめでとうございます！"
+                "日ごろの感謝をこめて「{coupon_name}」をお届けします。",
     "upgrade_prompt": "{display_name}さん、いつもありがとうございます。"
                       "本会員になると特典が増えます。",
     "not_member": "会員情報が見つかりません。友だち追加し直すと、新しい会員証をお作りします。",
@@ -98,6 +100,7 @@ PLACEHOLDERS = {
     "winback_30": ("display_name",), "winback_90": ("display_name",),
     "winback_180": ("display_name",),
     "upgrade_prompt": ("display_name", "url"),
+    "birthday": ("display_name", "coupon_name"),
 }
 
 

@@ -150,6 +150,21 @@ def upgrade_prompt(delivery, member: Member, params: dict):
     return [messages.text(body, with_menu=False), messages.upgrade_invite(member)]
 
 
+def birthday(delivery, member: Member, params: dict):
+    """The birthday-month coupon: only while they are a full member born in that month."""
+    if member.membership != Membership.FULL or member.birthday is None \
+            or member.birthday.month != delivery.context["month"]:
+        return None
+    definition = coupons.get_active_definition(purpose="birthday")
+    if definition is None:
+        return None
+    coupon = coupons.issue_once(definition=definition, member_id=member.id,
+                                issue_key=f"birthday:{delivery.context['year']}:member:{member.id}")
+    return [messages.text(render("birthday", display_name=_name(member),
+                                 coupon_name=definition.name), with_menu=False),
+            messages.coupon_carousel([coupon], member=member)]
+
+
 def completed_purchases(member_id: int) -> int:
     return db.session.scalar(select(func.count(Purchase.id)).where(
         Purchase.member_id == member_id, Purchase.status == PurchaseStatus.COMPLETED))

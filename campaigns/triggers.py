@@ -1,12 +1,12 @@
 """When each flow is planned: on domain events (a purchase, a rank-up, a restock) and in the
-daily sweeps (warranty, win-back, upgrade prompts), declared in core.schedule.
+daily sweeps (warranty, win-back, upgrade prompts, birthday coupons), declared in core.schedule.
 
 Planning only writes ledger rows under unique keys, so running any of this twice is harmless.
 """
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import String, case, cast, func, literal, literal_column, select
+from sqlalchemy import String, case, cast, extract, func, literal, literal_column, select
 from sqlalchemy.orm import aliased
 
 from campaigns import content, delivery, flows, gates
@@ -15,6 +15,7 @@ from campaigns.models import Delivery, RestockRequest
 from core import events, jobs
 from core.clock import to_business_time, utcnow
 from core.extensions import db
+from coupons import service as coupons
 from members.models import FollowStatus, Member, Membership
 from members.rank_progress import progress_to_next_rank
 from pos.models import Purchase, PurchaseLine, PurchaseStatus, Store
@@ -40,6 +41,7 @@ register(Flow("winback", "休眠復帰（30/90/180日）", True,
               {"stages": [30, 90, 180], "with_coupon": True}, content.winback))
 register(Flow("upgrade_prompt", "本会員登録のおすすめ", True,
               {"after_purchases": 2, "after_days": 14}, content.upgrade_prompt))
+register(Flow("birthday", "お誕生日月クーポン", True, {}, content.birthday))
 
 
 def on_purchase_completed(event) -> None:
@@ -139,7 +141,7 @@ def daily_sweep() -> dict:
     Set-based and incremental: one query per flow finds the members (or purchase lines) that
     are due and have no ledger row yet, so a second run the same day writes nothing."""
     return {"warranty": plan_warranty_notices(), "winback": plan_winbacks(),
-            "upgrade_prompt": plan_upgrade_prompts()}
+            "upgrade_prompt": plan_upgrade_prompts(), "birthday": plan_birthday_coupons()}
 
 
 def _active_members():
@@ -231,3 +233,20 @@ def plan_upgrade_prompts() -> int:
         .order_by(Member.id)).all()
     return sum(bool(delivery.plan(flow="upgrade_prompt", member_id=member_id,
                                   occurrence="once")) for member_id in due)
+
+
+def plan_birthday_coupons() -> int:
+    """Full members born in this month (business time): their birthday coupon, once a year,
+    planned on the month's first sweep (or the first after they registered their birthday)."""
+    if not flows.is_enabled("birthday") or not coupons.get_active_definition(purpose="birthday"):
+        return 0  # planned only with a coupon to give: a row now would use up the year
+    today = to_business_time(utcnow()).date()
+    year = str(today.year)
+    due = db.session.scalars(select(Member.id).where(
+        Member.membership == Membership.FULL, Member.follow_status == FollowStatus.FOLLOWED,
+        extract("month", Member.birthday) == today.month,
+        _not_yet_planned("birthday", Member.id, literal(year, String)))
+        .order_by(Member.id)).all()
+    return sum(bool(delivery.plan(flow="birthday", member_id=member_id, occurrence=year,
+                                  context={"year": today.year, "month": today.month}))
+               for member_id in due)

@@ -36,6 +36,7 @@ PRODUCTS = [
 COUPONS = [
     ("WELCOME", "友だち追加ありがとうクーポン", "welcome", DiscountType.AMOUNT, 500, 3000, 30),
     ("SECOND", "2回目のお買い物クーポン", "f2", DiscountType.PERCENT, 10, 0, 14),
+    ("BIRTHDAY", "お誕生日クーポン", "birthday", DiscountType.AMOUNT, 1000, 3000, 31),
 ]
 
 

@@ -10,12 +10,14 @@ from sqlalchemy.exc import IntegrityError
 
 from core.clock import utcnow
 from core.extensions import db
+from members import policies
 from members.cards import new_card_secret
 from members.models import Consent, FollowStatus, Member, Membership
 from members.numbers import new_member_number
 
-TERMS_VERSION = "2026-11"
-MARKETING_VERSION = "2026-11"
+TERMS_VERSION = policies.current_version(policies.TERMS)
+PRIVACY_VERSION = policies.current_version(policies.PRIVACY)
+MARKETING_VERSION = "2026-11"  # the checkbox's own wording
 
 
 class EmailInUse(ValueError):
@@ -116,17 +118,21 @@ def mark_blocked(*, line_user_id: str, blocked_at: datetime | None = None) -> bo
 
 
 def upgrade_to_full(*, member: Member, full_name: str, email: str, birthday: date | None,
-                    phone: str | None, marketing_consent: bool) -> Member:
-    """Make a light member a full member (本会員), recording each consent with its version."""
+                    phone: str | None, marketing_consent: bool,
+                    full_name_kana: str | None = None) -> Member:
+    """Make a light member a full member (本会員), recording each consent with the version of
+    the text shown (members.policies)."""
     email = email.strip().lower()
     other = db.session.scalar(select(Member).where(Member.email == email, Member.id != member.id))
     if other is not None:
         raise EmailInUse(email)
     member.full_name, member.email = full_name.strip(), email
+    member.full_name_kana = full_name_kana.strip() if full_name_kana else None
     member.birthday, member.phone = birthday, (phone or None)
     member.membership = Membership.FULL
     member.upgraded_at = member.upgraded_at or utcnow()
     member.consents.append(Consent(kind="terms", text_version=TERMS_VERSION, granted=True))
+    member.consents.append(Consent(kind="privacy", text_version=PRIVACY_VERSION, granted=True))
     member.consents.append(Consent(kind="marketing", text_version=MARKETING_VERSION,
                                    granted=marketing_consent))
     return member

@@ -1,11 +1,20 @@
 """Shopper pages: card images LINE fetches, the rotating-code card page, the upgrade form."""
 
-from flask import Blueprint, abort, jsonify, make_response, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from core.clock import utcnow
+from core.clock import business_now, utcnow
 from core.extensions import db
 from core.signing import InvalidLink
-from members import card_images, cards, links, service
+from members import card_images, cards, links, policies, service
 from members.forms import UpgradeForm
 from members.jobs import after_upgrade
 from members.models import FollowStatus, Member, Membership
@@ -84,4 +93,25 @@ def upgrade(token):
             after_upgrade.enqueue(member.id)
             return render_template("members/upgrade_done.html", member=member)
     status = 400 if form.errors else 200
-    return render_template("members/upgrade.html", form=form, member=member), status
+    return render_template("members/upgrade.html", form=form, member=member,
+                           today=business_now().date().isoformat(),
+                           terms_version=service.TERMS_VERSION,
+                           privacy_version=service.PRIVACY_VERSION), status
+
+
+@bp.get("/members/policies/<kind>")
+def current_policy(kind):
+    if kind not in policies.VERSIONS:
+        abort(404)
+    return redirect(url_for(".policy", kind=kind, version=policies.current_version(kind)))
+
+
+@bp.get("/members/policies/<kind>/<version>")
+def policy(kind, version):
+    """The exact text of a version a member may have agreed to."""
+    template = policies.template_for(kind=kind, version=version)
+    if template is None:
+        abort(404)
+    return render_template("members/policy.html", kind=kind, version=version,
+                           title=policies.TITLES[kind], template=template,
+                           current=policies.current_version(kind))

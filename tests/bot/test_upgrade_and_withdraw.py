@@ -9,12 +9,13 @@ from campaigns import delivery
 from campaigns.models import Delivery
 from core.extensions import db
 from members.models import Consent, FollowStatus, Member, Membership
-from members.service import MARKETING_VERSION, TERMS_VERSION
+from members.service import MARKETING_VERSION, PRIVACY_VERSION, TERMS_VERSION
 from tests.factories import csrf_token_from
 from tests.support.chat import actions, fetch, flex_texts, texts
 
-FORM = {"full_name": "山田 花子", "email": "Hanako@Example.jp", "birthday": "1990-04-01",
-        "phone": "090-1234-5678", "agree_terms": "y", "agree_marketing": "y"}
+FORM = {"full_name": "山田 花子", "full_name_kana": "ヤマダ ハナコ", "email": "Hanako@Example.jp",
+        "birthday": "1990-04-01", "phone": "090-1234-5678", "agree_terms": "y",
+        "agree_marketing": "y"}
 
 
 def _upgrade_link(hanako) -> str:
@@ -49,10 +50,11 @@ def test_upgrade_makes_a_full_member_switches_the_menu_and_congratulates(
     assert "登録が完了しました" in answer.get_data(as_text=True)
     member = session.query(Member).one()
     assert member.membership == Membership.FULL
-    assert (member.full_name, member.email, member.phone) == (
-        "山田 花子", "hanako@example.jp", "090-1234-5678")
+    assert (member.full_name, member.full_name_kana, member.email, member.phone) == (
+        "山田 花子", "ヤマダ ハナコ", "hanako@example.jp", "090-1234-5678")
     consents = {(c.kind, c.text_version, c.granted) for c in session.query(Consent)}
-    assert consents == {("terms", TERMS_VERSION, True), ("marketing", MARKETING_VERSION, True)}
+    assert consents == {("terms", TERMS_VERSION, True), ("privacy", PRIVACY_VERSION, True),
+                        ("marketing", MARKETING_VERSION, True)}
 
     worker.drain()
     congrats = hanako.new_messages()
@@ -73,9 +75,61 @@ def test_invalid_email_and_missing_consent_are_explained_and_change_nothing(
     page = answer.get_data(as_text=True)
     assert answer.status_code == 400
     assert "メールアドレスの形式が正しくありません。" in page
-    assert "会員規約への同意が必要です。" in page
+    assert "会員規約とプライバシーポリシーへの同意が必要です。" in page
     assert session.query(Member).one().membership == Membership.LIGHT
     assert session.query(Consent).count() == 0
+
+
+def test_full_width_email_and_phone_are_accepted_and_stored_half_width(
+        hanako, client, session):
+    answer = _submit(client, _upgrade_link(hanako), email="ｈａｎａｋｏ＠ｅｘａｍｐｌｅ．ｊｐ",
+                     phone="０９０ー１２３４－５６７８")
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    member = session.query(Member).one()
+    assert (member.email, member.phone) == ("hanako@example.jp", "090-1234-5678")
+
+
+def test_a_birthday_in_the_future_is_refused(hanako, client, session, clock):
+    clock.set_tokyo(2026, 11, 24, 11, 0)
+    answer = _submit(client, _upgrade_link(hanako), birthday="2026-11-25")
+    assert answer.status_code == 400
+    assert "生年月日に未来の日付は指定できません。" in answer.get_data(as_text=True)
+    assert session.query(Member).one().membership == Membership.LIGHT
+    assert _submit(client, _upgrade_link(hanako), birthday="2026-11-24").status_code == 200
+
+
+@pytest.mark.parametrize("typed, stored", [("やまだ　はなこ", "ヤマダ ハナコ"),
+                                           ("ﾔﾏﾀﾞ ﾊﾅｺ", "ヤマダ ハナコ")])
+def test_furigana_typed_in_hiragana_or_half_width_is_stored_in_katakana(
+        hanako, client, session, typed, stored):
+    assert _submit(client, _upgrade_link(hanako), full_name_kana=typed).status_code == 200
+    assert session.query(Member).one().full_name_kana == stored
+
+
+@pytest.mark.parametrize("typed, error", [("山田 花子", "フリガナはカタカナで入力してください。"),
+                                          ("", "フリガナを入力してください。")])
+def test_furigana_is_required_and_in_kana(hanako, client, session, typed, error):
+    answer = _submit(client, _upgrade_link(hanako), full_name_kana=typed)
+    assert answer.status_code == 400
+    assert error in answer.get_data(as_text=True)
+    assert session.query(Member).one().membership == Membership.LIGHT
+
+
+def test_the_form_links_the_versions_of_the_terms_and_privacy_policy_it_records(
+        hanako, client):
+    page = fetch(client, _upgrade_link(hanako)).get_data(as_text=True)
+    for kind, version, title in (("terms", TERMS_VERSION, "会員規約"),
+                                 ("privacy", PRIVACY_VERSION, "プライバシーポリシー")):
+        path = f"/members/policies/{kind}/{version}"
+        assert f'href="{path}"' in page
+        text = client.get(path)
+        assert text.status_code == 200
+        assert title in text.get_data(as_text=True)
+        assert f"{version} 版" in text.get_data(as_text=True)
+        assert client.get(f"/members/policies/{kind}").location.endswith(path)
+        assert client.get(f"/members/policies/{kind}/1999-01").status_code == 404
+    terms = client.get(f"/members/policies/terms/{TERMS_VERSION}").get_data(as_text=True)
+    assert "お誕生日クーポン" in terms  # what the form promises is in the terms
 
 
 def test_an_email_already_registered_gets_a_clear_message(hanako, shopper, client, session):
