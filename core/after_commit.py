@@ -17,6 +17,8 @@ def after_commit(callback) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_callbacks(session):
+    if session.in_nested_transaction():
+        return  # SQLAlchemy fires this on releasing a savepoint too; the real commit is later
     callbacks = session.info.pop(_KEY, [])
     for callback in callbacks:
         callback()

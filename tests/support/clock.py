@@ -49,3 +49,4 @@ def clock(session, linesim):
     """Pinned at START; after `linesim` (whose reset would undo the platform's clock)."""
     yield Clock(linesim)
     core_clock.set_now_source(None)
+    linesim.set_clock(core_clock.utcnow())  # back in step with the run's clock
