@@ -155,3 +155,13 @@ def test_the_known_device_cookie_cannot_be_forged_or_moved_to_another_account(ap
     assert _sign_in(client, owner.email, PASSWORD).status_code == 429  # a forged one is nothing
     client.set_cookie("known_device", cookie.value, path="/login")
     assert _sign_in(client, owner.email, PASSWORD).status_code == 302
+
+
+def test_building_the_app_starts_no_embedded_redis_before_a_sign_in_needs_it(settings):
+    from dataclasses import replace
+
+    from app import create_app
+    from core import redis as redis_conn
+
+    create_app(replace(settings, redis_url=""))  # e.g. any `flask` command in development
+    assert "embedded" not in redis_conn._connections
