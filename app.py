@@ -16,8 +16,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_models()
     register_extensions(app)
     register_blueprints(app)
-    register_sign_in_limits(app)
     register_console(app)
+    register_security(app)
     register_commands(app)
     return app
 
@@ -83,19 +83,25 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cashier_bp)
 
 
-def register_sign_in_limits(app: Flask) -> None:
-    from admin.auth import throttle_sign_in
-    from core.security import init_rate_limiter
-
-    throttle_sign_in(app, init_rate_limiter(app))
-
-
 def register_console(app: Flask) -> None:
     from admin.console import build_console
     from admin.views import require_sign_in_for_console
 
     require_sign_in_for_console(app)
     build_console().init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers on every answer and sign-in limits; after every view is registered,
+    since some views get options of their own."""
+    from admin.auth import throttle_sign_in
+    from core import security
+
+    throttle_sign_in(app, security.init_rate_limiter(app))
+    talisman = security.init_security_headers(app)
+    security.allow_inline_scripts_under(app, talisman, "/admin/")  # Flask-Admin's handlers
+    # Load balancers check health over plain HTTP: no redirect to HTTPS there.
+    security.use_view_options(app, talisman, "health.healthz", force_https=False)
 
 
 def register_commands(app: Flask) -> None:
