@@ -50,8 +50,9 @@ def buy(shop, products, clock):
 
 
 @pytest.fixture
-def member_of(shopper, session):
-    """A shopper who added the friend; returns (shopper, member)."""
+def member_of(shopper, session, clock):
+    """A shopper who added the friend; returns (shopper, member). On the pinned clock, so the
+    follow is not later in LINE's time than what the test does next."""
 
     def make_member(name="山田花子"):
         person = shopper(name)
