@@ -70,12 +70,18 @@ def second_purchase(delivery, member: Member, params: dict):
     # none the first was voided or returned, and a coupon is no reward for an undone sale.
     if completed_purchases(member.id) != 1:
         return None
-    definition = coupons.get_active_definition(purpose="f2")
+    return _coupon_gift(member, purpose="f2", template="second_purchase",
+                        issue_key=f"f2:member:{member.id}")
+
+
+def _coupon_gift(member: Member, *, purpose: str, template: str, issue_key: str):
+    """A text and the member's own coupon of the active definition for `purpose` (issued once
+    per `issue_key`), or None while no such definition is active."""
+    definition = coupons.get_active_definition(purpose=purpose)
     if definition is None:
         return None
-    coupon = coupons.issue_once(definition=definition, member_id=member.id,
-                                issue_key=f"f2:member:{member.id}")
-    return [messages.text(render("second_purchase", display_name=_name(member),
+    coupon = coupons.issue_once(definition=definition, member_id=member.id, issue_key=issue_key)
+    return [messages.text(render(template, display_name=_name(member),
                                  coupon_name=definition.name), with_menu=False),
             messages.coupon_carousel([coupon], member=member)]
 
@@ -155,14 +161,8 @@ def birthday(delivery, member: Member, params: dict):
     if member.membership != Membership.FULL or member.birthday is None \
             or member.birthday.month != delivery.context["month"]:
         return None
-    definition = coupons.get_active_definition(purpose="birthday")
-    if definition is None:
-        return None
-    coupon = coupons.issue_once(definition=definition, member_id=member.id,
-                                issue_key=f"birthday:{delivery.context['year']}:member:{member.id}")
-    return [messages.text(render("birthday", display_name=_name(member),
-                                 coupon_name=definition.name), with_menu=False),
-            messages.coupon_carousel([coupon], member=member)]
+    return _coupon_gift(member, purpose="birthday", template="birthday",
+                        issue_key=f"birthday:{delivery.context['year']}:member:{member.id}")
 
 
 def completed_purchases(member_id: int) -> int:
