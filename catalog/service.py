@@ -7,13 +7,21 @@ from catalog.models import Product, Stock
 from core import events
 from core.extensions import db
 
+MAX_CODE_LENGTH = 64  # products.sku
+
 
 def find_product(*, code: str) -> Product | None:
     """The active product with this SKU or JAN (what a scanner or a cashier types)."""
     code = (code or "").strip()
+    if not _could_be_product_code(code):
+        return None  # NUL bytes or lone surrogates would be refused by the database itself
     stmt = select(Product).where(or_(Product.sku == code, Product.jan == code),
                                  Product.active.is_(True))
-    return db.session.scalar(stmt) if code else None
+    return db.session.scalar(stmt)
+
+
+def _could_be_product_code(code: str) -> bool:
+    return 0 < len(code) <= MAX_CODE_LENGTH and code.isprintable()
 
 
 def stock_quantity(*, store_id: int, product_id: int) -> int | None:

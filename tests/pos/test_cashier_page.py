@@ -2,6 +2,8 @@
 
 The browser is tests/support/browser.py's headless Chromium."""
 
+from urllib.parse import quote
+
 import pytest
 from sqlalchemy import select
 
@@ -23,6 +25,17 @@ def test_cashier_endpoints_need_the_csrf_token(client, login, shop, member):
     answer = client.post("/pos/api/scan", json={"code": member.member_number},
                          headers={"X-CSRFToken": token})
     assert answer.get_json()["member"]["name"] == "やまだ"
+
+
+@pytest.mark.parametrize("code", ["\x00", "TEE\x00", "\ud800", "x" * 10_000, "%00"])
+def test_hostile_codes_typed_at_the_register_are_unknown_not_errors(client, login, shop, tee,
+                                                                    code):
+    login(role="cashier", store_id=shop.id)
+    html = client.get("/pos/").get_data(as_text=True)
+    headers = {"X-CSRFToken": html.split('name="csrf-token" content="')[1].split('"')[0]}
+    assert client.post("/pos/api/scan", json={"code": code}, headers=headers).status_code == 404
+    path = quote(code.encode("utf-8", "surrogatepass"))  # a lone surrogate as raw bytes
+    assert client.get(f"/pos/api/products/{path}", headers=headers).status_code == 404
 
 
 def test_marketers_and_strangers_cannot_open_the_register(client, login):
