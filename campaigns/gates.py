@@ -7,12 +7,12 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
 from campaigns.models import CampaignAlert, Delivery
+from core import locks
 from core.clock import to_business_time, utcnow
 from core.extensions import db
 
 QUIET_START, QUIET_END = time(21, 0), time(9, 0)
 DAILY_PROMOTIONAL_CAP = 2
-CAP_LOCK_SPACE = 7301  # PostgreSQL advisory locks: (this, member id) guards a member's cap
 
 
 def quiet_hours_end(now: datetime) -> datetime | None:
@@ -43,13 +43,9 @@ def promotional_room(member_id: int, now: datetime, *, sender: str) -> int:
 
 
 def lock_daily_cap(member_ids: list[int]) -> None:
-    """Serialise cap decisions per member until commit. PostgreSQL: a transaction advisory
-    lock per member, taken in id order (no deadlock). SQLite: the sender's claim already holds
-    the database's single write lock."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    for member_id in sorted(member_ids):
-        db.session.execute(select(func.pg_advisory_xact_lock(CAP_LOCK_SPACE, member_id)))
+    """Serialise cap decisions per member until commit (on SQLite the sender's claim already
+    holds the database's single write lock)."""
+    locks.hold_until_commit(*(f"daily-cap:{member_id}" for member_id in member_ids))
 
 
 def paused_until(now: datetime) -> datetime | None:

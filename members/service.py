@@ -1,13 +1,13 @@
 """Member lifecycle: a LINE friend becomes a light member, may upgrade to full, block,
 come back, or withdraw (personal data erased)."""
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from core import locks
 from core.clock import utcnow
 from core.extensions import db
 from members import policies
@@ -66,12 +66,8 @@ def _is_later(at: datetime | None, last_applied: datetime | None, *, or_same=Fal
 def _serialize_follow_changes(line_user_id: str) -> None:
     """One follow or block of a user at a time, until the transaction ends. Otherwise a block
     committed while a follow is being processed could miss the member being created, and the
-    follow miss the block. SQLite needs nothing: it has one writer at a time."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.blake2b(f"follow:{line_user_id}".encode(), digest_size=8).digest()
-    db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                       {"key": int.from_bytes(digest, "big", signed=True)})
+    follow miss the block."""
+    locks.hold_until_commit(f"follow:{line_user_id}")
 
 
 def _new_light_member(line_user_id: str, display_name: str | None,
