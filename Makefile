@@ -20,6 +20,7 @@ test: test-deps
 
 lint: test-deps
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 
 bench: test-deps
 	$(PY) -m bench

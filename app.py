@@ -15,6 +15,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     configure_logging(app)
     register_models()
     register_extensions(app)
+    register_reactions()
+    register_schedule(app)
     register_blueprints(app)
     register_console(app)
     register_security(app)
@@ -32,15 +34,33 @@ def register_models() -> None:
     import admin.models  # noqa: F401
     import bot.models  # noqa: F401
     import bot.richmenu  # noqa: F401
-    import bot.texts  # noqa: F401
     import campaigns.models  # noqa: F401
-    import campaigns.triggers  # noqa: F401  (registers the flows and their event subscriptions)
     import catalog.models  # noqa: F401
     import core.events  # noqa: F401
     import coupons.models  # noqa: F401
+    import line.models  # noqa: F401
+    import line.texts  # noqa: F401
     import members.cards  # noqa: F401
     import members.models  # noqa: F401
     import pos.models  # noqa: F401
+    import purchases.models  # noqa: F401
+
+
+def register_reactions() -> None:
+    """Who reacts to which domain event, and what the sender asks at send time: packages
+    below never call up; they publish events and these subscribe."""
+    from bot.upgrades import wire_upgrades
+    from campaigns.triggers import wire_follow_ups
+
+    wire_follow_ups()  # purchases, rank-ups, restocks -> follow-ups; their send-time rules
+    wire_upgrades()  # member.upgraded -> the chat's full-member menu and congratulation
+
+
+def register_schedule(app: Flask) -> None:
+    """The periodic jobs `flask scheduler` runs (schedule.py)."""
+    from schedule import SCHEDULE
+
+    app.extensions["periodic_jobs"] = SCHEDULE
 
 
 def register_extensions(app: Flask) -> None:
@@ -61,7 +81,6 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    import members.history  # noqa: F401  (adds the history page to the members blueprint)
     from admin.auth import bp as auth_bp
     from bot.webhook import bp as bot_bp
     from campaigns.views import bp as campaigns_bp
@@ -70,12 +89,14 @@ def register_blueprints(app: Flask) -> None:
     from members.views import bp as members_bp
     from pos.api import bp as pos_api_bp
     from pos.cashier import bp as cashier_bp
+    from purchases.history import bp as purchases_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(bot_bp)
     csrf.exempt(bot_bp)  # LINE signs its webhooks; there is no browser session to forge
     app.register_blueprint(members_bp)
+    app.register_blueprint(purchases_bp)
     app.register_blueprint(coupons_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(pos_api_bp)

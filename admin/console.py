@@ -2,22 +2,23 @@
 
 from flask_admin import Admin
 
+from admin.catalog import CatalogImportView, StockView
+from admin.follow_ups import AlertView, DeliveryLogView, FlowsView
+from admin.message_templates import MessageTemplateView
 from admin.models import ConsoleUser, Role
+from admin.registers import LoyaltySettingsView, OnlineOrderImportView, RegisterKeysView
 from admin.system import SystemView
 from admin.views import AdminOnlyModelView, SecureIndexView, SecureModelView
 from bot.models import WebhookEvent
-from bot.template_admin import MessageTemplateView
-from campaigns.admin import AlertView, DeliveryLogView, FlowsView
-from campaigns.models import CampaignAlert, Delivery
-from catalog.admin import CatalogImportView, StockView
 from catalog.links import product_link_problems
-from catalog.models import Product, Stock
+from catalog.models import Product, Stock, Store
 from core.extensions import db
 from coupons.models import CouponDefinition, IssuedCoupon
 from coupons.rules import PURPOSES, definition_problems
+from line.models import CampaignAlert, Delivery
 from members.models import LoyaltySettings, Member
-from pos.admin import LoyaltySettingsView, OnlineOrderImportView, RegisterKeysView
-from pos.models import Purchase, Register, Store
+from pos.models import Register
+from purchases.models import Purchase
 
 
 class MemberView(SecureModelView):

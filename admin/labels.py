@@ -3,10 +3,11 @@
 import enum
 
 from admin.models import Role
-from bot.messages import MEMBERSHIP_LABELS, RANK_LABELS
+from catalog.models import StoreKind
 from coupons.models import DiscountType
+from line.messages import MEMBERSHIP_LABELS, RANK_LABELS
 from members.models import FollowStatus, Membership, Rank
-from pos.models import Channel, PurchaseStatus, StoreKind
+from purchases.models import Channel, PurchaseStatus
 
 ENUM_LABELS: dict[type[enum.Enum], dict] = {
     Membership: MEMBERSHIP_LABELS,  # the words the chat uses

@@ -1,6 +1,5 @@
 """Console users and their roles."""
 
-import enum
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -10,13 +9,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.clock import utcnow
 from core.extensions import db
+from core.roles import Role
 from core.types import UTCDateTime, str_enum
-
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"  # everything, including console users and register keys
-    MARKETER = "marketer"  # members, products, coupons, segments, flows, campaigns, KPIs
-    CASHIER = "cashier"  # the register page of their store only
 
 
 class ConsoleUser(UserMixin, db.Model):

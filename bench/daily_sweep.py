@@ -36,8 +36,8 @@ def legacy_warranty_notices() -> int:
     from catalog.models import Product
     from core.clock import to_business_time, utcnow
     from core.extensions import db
-    from pos.models import Purchase, PurchaseLine, PurchaseStatus
-    from pos.warranty import warranty_end
+    from purchases.models import Purchase, PurchaseLine, PurchaseStatus
+    from purchases.warranty import warranty_end
 
     days_before = flows.params_for("warranty")["days_before"]
     rows = db.session.execute(
@@ -64,7 +64,7 @@ def legacy_winbacks() -> int:
     from campaigns import content, delivery, flows
     from core.clock import utcnow
     from core.extensions import db
-    from pos.models import Purchase, PurchaseStatus
+    from purchases.models import Purchase, PurchaseStatus
 
     stages = sorted(flows.params_for("winback")["stages"], reverse=True)
     last = (select(Purchase.member_id, func.max(Purchase.purchased_at).label("last_at"))
@@ -91,7 +91,7 @@ def legacy_upgrade_prompts() -> int:
     from core.clock import utcnow
     from core.extensions import db
     from members.models import FollowStatus, Member, Membership
-    from pos.models import Purchase, PurchaseStatus
+    from purchases.models import Purchase, PurchaseStatus
 
     params = flows.params_for("upgrade_prompt")
     purchases = (select(func.count(Purchase.id)).where(
@@ -120,12 +120,12 @@ def seed(lines: int) -> None:
     """`lines` purchases of one warranty product by lines/20 members, over the last 400 days."""
     from sqlalchemy import insert, select, text
 
-    from catalog.models import Product
+    from catalog.models import Product, Store
     from core.clock import utcnow
     from core.extensions import db
     from members.models import Member, Membership
-    from pos.models import Channel, Purchase, PurchaseLine, Store
-    from pos.warranty import warranty_end
+    from purchases.models import Channel, Purchase, PurchaseLine
+    from purchases.warranty import warranty_end
 
     rng, now = random.Random(7), utcnow()
     store = Store(code="B01", name="ベンチ店")

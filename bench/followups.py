@@ -93,7 +93,7 @@ def main() -> None:
             _reset_database(env)
             make_friends(base_url, seed(env, COUNT))
             startup = flask(env, "worker", "--burst", "--queue", "followups")  # empty queue
-            release = ("from app import create_app\nfrom campaigns.sending import "
+            release = ("from app import create_app\nfrom line.sending import "
                        "release_due_deliveries\nwith create_app().app_context(): "
                        "print(release_due_deliveries())")
             subprocess.run([sys.executable, "-c", release], cwd=ROOT, env=env, check=True)

@@ -27,13 +27,13 @@ MEMBERS, PRODUCTS = 2000, 500
 def seed(env: dict) -> tuple[list[str], list[str], list[str]]:
     """Stores, 32 keyed registers, members and products, written through the app's models."""
     from app import create_app
-    from catalog.models import Product
+    from catalog.models import Product, Store
     from core.extensions import db
     from core.settings import load_settings
     from members.models import Member
     from members.numbers import new_member_number
     from pos import keys
-    from pos.models import Register, Store
+    from pos.models import Register
 
     app = create_app(load_settings(env))
     with app.app_context():

@@ -1,1 +1,1 @@
-"""The LINE bot: webhook, event handlers, chat commands and message builders."""
+"""The LINE bot: webhook, event ledger, event handlers, chat commands, rich menus."""

@@ -5,14 +5,15 @@ import enum
 import unicodedata
 from urllib.parse import parse_qs
 
-from bot import erasure, messages
-from bot.texts import render
-from campaigns import restock
+from bot import erasure
+from catalog import restock
 from catalog.models import Product
 from core.extensions import db
 from coupons.service import usable_coupons
+from line import messages
+from line.texts import render
 from members.models import Member, Membership
-from members.rank_progress import progress_to_next_rank
+from purchases.rank_progress import progress_to_next_rank
 
 
 class Postback(enum.StrEnum):

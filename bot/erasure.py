@@ -6,9 +6,9 @@ welcome coupon was given (coupons.service), so a new follow brings no second one
 from sqlalchemy import select
 
 from bot.models import WebhookEvent
-from campaigns import erasure as delivery_ledger
 from core.extensions import db
 from coupons.service import remember_welcome_given
+from line import erasure as delivery_ledger
 from members import service as members
 from members.models import Member
 

@@ -2,11 +2,12 @@
 
 import logging
 
-from bot import commands, erasure, events, line_client, messages
+from bot import commands, erasure, events
 from bot.models import WebhookEvent
-from bot.texts import render
-from campaigns import delivery
 from coupons import service as coupons
+from line import client as line_client
+from line import ledger, messages
+from line.texts import render
 from members import service as members
 from members.models import Member
 
@@ -82,12 +83,12 @@ def _answer(event: WebhookEvent, build) -> str:
 def _reply(event: WebhookEvent, member: Member, flow: str, replies: list[dict]) -> None:
     token = event.payload.get("replyToken")
     if token:
-        delivery.reply_once(member_id=member.id, flow=flow, reply_token=token,
-                            webhook_event_id=event.webhook_event_id, messages=replies,
-                            event_time=event.event_time)
+        ledger.reply_once(member_id=member.id, flow=flow, reply_token=token,
+                          webhook_event_id=event.webhook_event_id, messages=replies,
+                          event_time=event.event_time)
     else:
-        delivery.push_once(member_id=member.id, flow=flow,
-                           key=f"push:{event.webhook_event_id}", messages=replies)
+        ledger.push_once(member_id=member.id, flow=flow,
+                         key=f"push:{event.webhook_event_id}", messages=replies)
 
 
 HANDLERS = {

@@ -12,10 +12,10 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot import line_client
 from core.clock import utcnow
 from core.extensions import db
 from core.types import UTCDateTime
+from line import client as line_client
 from members.models import FollowStatus, Member, Membership
 
 WIDTH, HEIGHT = 2500, 843

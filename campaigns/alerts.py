@@ -4,9 +4,9 @@ registers its failure hook there."""
 
 from sqlalchemy import select
 
-from campaigns.models import CampaignAlert
 from core import jobs
 from core.extensions import db
+from line.models import CampaignAlert
 
 WATCHED_QUEUES = ("followups", "campaigns")
 

@@ -4,17 +4,17 @@ Each builder returns the messages, or None when the reason to send has gone."""
 
 from sqlalchemy import func, select
 
-from bot import messages
-from bot.texts import render
 from campaigns import recommendations
 from campaigns.links import tracked_url
 from catalog.models import Product
 from core.extensions import db
 from coupons import service as coupons
+from line import messages
+from line.texts import render
 from members.links import history_page_url, upgrade_url
 from members.models import Member, Membership
-from members.rank_progress import progress_to_next_rank
-from pos.models import Purchase, PurchaseLine, PurchaseStatus
+from purchases.models import Purchase, PurchaseLine, PurchaseStatus
+from purchases.rank_progress import progress_to_next_rank
 
 PLACEHOLDER_IMAGE = "/static/product-placeholder.png"
 

@@ -3,6 +3,7 @@ that writes its message at send time (returning None when the reason to send has
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from campaigns import alerts
 from campaigns.flow_params import InvalidParam, check_param, describe
 from campaigns.models import FlowSetting
 from core.extensions import db
+from line import gates, sending
 
 
 @dataclass(frozen=True)
@@ -92,3 +94,19 @@ def save_setting(*, flow_key: str, enabled: bool, params: dict) -> FlowSetting:
     setting.enabled, setting.params = enabled, checked
     db.session.add(setting)
     return setting
+
+
+def at_send_time(delivery, now: datetime) -> sending.Skip | sending.Defer | None:
+    """The flow's rules when its row comes due (line.sending asks): switched off, quiet hours,
+    and its message, written now from what is true now."""
+    flow = FLOWS[delivery.flow]
+    if not is_enabled(flow.key):
+        return sending.Skip("flow switched off")
+    if flow.quiet_hours and (morning := gates.quiet_hours_end(now)) is not None:
+        return sending.Defer(morning, "quiet hours")
+    if delivery.messages is None:
+        built = flow.build(delivery, delivery.member, params_for(flow.key))
+        if not built:
+            return sending.Skip("no longer relevant")
+        delivery.messages = built  # fixed now: every retry sends exactly this
+    return None

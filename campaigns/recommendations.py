@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from catalog.models import Product, Stock
 from core.clock import utcnow
 from core.extensions import db
-from pos.models import Purchase, PurchaseLine
+from purchases.models import Purchase, PurchaseLine
 
 RECENTLY = timedelta(days=90)
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from campaigns.models import Delivery
 from core.clock import utcnow
 from core.extensions import db
-from pos.models import Purchase, PurchaseStatus
+from line.models import Delivery
+from purchases.models import Purchase, PurchaseStatus
 
 CONVERSION_WINDOW = timedelta(days=7)
 PERIOD = timedelta(days=90)

@@ -1,5 +1,5 @@
 """When each flow is planned: on domain events (a purchase, a rank-up, a restock) and in the
-daily sweeps (warranty, win-back, upgrade prompts, birthday coupons), declared in core.schedule.
+daily sweeps (warranty, win-back, upgrade prompts, birthday coupons), declared in schedule.py.
 
 Planning only writes ledger rows under unique keys, so running any of this twice is harmless.
 """
@@ -9,16 +9,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, case, cast, extract, func, literal, literal_column, select
 from sqlalchemy.orm import aliased
 
-from campaigns import content, delivery, flows, gates
+from campaigns import content, delivery, flows
 from campaigns.flows import Flow, register
-from campaigns.models import Delivery, RestockRequest
+from catalog.models import RestockRequest, Store
 from core import events, jobs
 from core.clock import to_business_time, utcnow
 from core.extensions import db
 from coupons import service as coupons
+from line import sending
+from line.models import Delivery
 from members.models import FollowStatus, Member, Membership
-from members.rank_progress import progress_to_next_rank
-from pos.models import Purchase, PurchaseLine, PurchaseStatus, Store
+from purchases.models import Purchase, PurchaseLine, PurchaseStatus
+from purchases.rank_progress import progress_to_next_rank
 
 # A purchase follow-up that should have gone out longer ago than this has missed its moment
 # (an order recorded or imported late): it is not sent at all.
@@ -74,7 +76,7 @@ def _bought_at(event) -> datetime:
 
 def _plan_in_time(*, since: datetime, delay: timedelta = timedelta(0), **planned):
     """Plan a purchase follow-up, unless its moment passed long ago (then it is not sent)."""
-    if since + gates.scaled(delay) < utcnow() - MISSED_AFTER:
+    if since + delivery.scaled(delay) < utcnow() - MISSED_AFTER:
         return None
     return delivery.plan(since=since, delay=delay, **planned)
 
@@ -130,8 +132,15 @@ ON_EVENT = {
     "rank.up": on_rank_up,
     "stock.restocked": on_restocked,
 }
-for _kind, _handler in ON_EVENT.items():
-    events.subscribe(_kind, _handler)
+
+
+def wire_follow_ups() -> None:
+    """Subscribe the flows to their events and have the sender ask each flow at send time
+    (called once by the app factory; calling it again changes nothing)."""
+    for kind, handler in ON_EVENT.items():
+        events.subscribe(kind, handler)
+    for key in flows.FLOWS:
+        sending.check_at_send_time(key, flows.at_send_time)
 
 
 @jobs.job("followups", timeout=1800)

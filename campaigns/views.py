@@ -3,12 +3,13 @@
 from flask import Blueprint, abort, redirect, render_template
 
 from campaigns.links import read_tracked
-from campaigns.models import Delivery, DeliveryClick
+from campaigns.models import DeliveryClick
 from catalog.links import is_safe_shop_link
 from catalog.models import Product
 from core.clock import utcnow
 from core.extensions import db
 from core.signing import InvalidLink
+from line.models import Delivery
 
 bp = Blueprint("campaigns", __name__, template_folder="templates")
 

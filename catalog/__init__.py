@@ -1,1 +1,1 @@
-"""Catalogue: products and stock per store."""
+"""Catalogue: products, stores, stock per store and shoppers' restock requests."""

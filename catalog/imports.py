@@ -69,7 +69,7 @@ def _shop_link(raw: str | None) -> str | None:
 
 def import_stock(*, text: str, store_id: int | None = None) -> ImportReport:
     """Set stock counts from rows of store_code, sku (or jan), quantity. The caller commits."""
-    from pos.models import Store
+    from catalog.models import Store
 
     codes = {s.code: s.id for s in db.session.scalars(select(Store))}
     report = ImportReport()

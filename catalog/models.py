@@ -1,14 +1,15 @@
-"""Product and stock tables. Only catalog.service writes them."""
+"""Products, stores, stock per store and restock requests."""
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from catalog.links import shop_link_problem
 from core.clock import utcnow
 from core.extensions import db
-from core.types import UTCDateTime
+from core.types import UTCDateTime, str_enum
 
 
 class Product(db.Model):
@@ -49,4 +50,46 @@ class Stock(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     product: Mapped[Product] = relationship()
-    store: Mapped["Store"] = relationship()  # noqa: F821 (pos.models)
+    store: Mapped["Store"] = relationship()
+
+
+class StoreKind(enum.StrEnum):
+    SHOP = "shop"
+    ONLINE = "online"
+
+
+class Store(db.Model):
+    __tablename__ = "stores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[StoreKind] = mapped_column(str_enum(StoreKind, "store_kind"),
+                                            default=StoreKind.SHOP)
+    # Whether the printed/static member number is still accepted, or only the rotating code.
+    accepts_static_code: Mapped[bool] = mapped_column(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class RestockRequest(db.Model):
+    """A shopper asked to be told when a product is back (in a store, or anywhere if none)."""
+
+    __tablename__ = "restock_requests"
+    __table_args__ = (
+        UniqueConstraint("member_id", "product_id", "store_id"),
+        # NULL differs from NULL in the constraint above: requests without a store need their
+        # own unique index, or two at once make two rows and two notices.
+        Index("uq_restock_requests_member_id_product_id_anywhere", "member_id", "product_id",
+              unique=True, sqlite_where=text("store_id IS NULL"),
+              postgresql_where=text("store_id IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+

@@ -1,1 +1,2 @@
-"""Cross-cutting pieces every domain package uses: settings, extensions, Redis, jobs, time."""
+"""Cross-cutting pieces every package uses: settings, extensions, Redis, jobs, time, domain
+events, signing, barcode images. Imports nothing of the product."""

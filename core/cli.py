@@ -35,7 +35,7 @@ def worker_command(queue_names, burst, fork, with_scheduler):
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command():
-    """Enqueue the periodic jobs of core.schedule.SCHEDULE at their times."""
+    """Enqueue the periodic jobs the app was given (schedule.py) at their times."""
     # RQ reads cron fields in the process's local time: make that business time.
     os.environ["TZ"] = current_app.config["SETTINGS"].business_timezone
     time.tzset()
@@ -43,9 +43,7 @@ def scheduler_command():
 
 
 def build_scheduler() -> CronScheduler:
-    from core.schedule import SCHEDULE
-
     scheduler = CronScheduler(connection=jobs.connection(), name=f"scheduler:{os.getpid()}")
-    for job_fn, queue_name, when in SCHEDULE:
+    for job_fn, queue_name, when in current_app.extensions["periodic_jobs"]:
         scheduler.register(job_fn, queue_name=queue_name, **when)
     return scheduler

@@ -2,12 +2,11 @@
 
 from flask import Blueprint, abort
 
+from core.barcodes import code128_png, png_response
 from core.extensions import db
 from core.signing import InvalidLink
 from coupons.links import read_coupon_image_token
 from coupons.models import IssuedCoupon
-from members.card_images import code128_png
-from members.views import png_response
 
 bp = Blueprint("coupons", __name__)
 

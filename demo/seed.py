@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from admin import users
 from admin.models import Role
-from catalog.models import Product, Stock
+from catalog.models import Product, Stock, Store, StoreKind
 from core.extensions import db
 from coupons.models import CouponDefinition, DiscountType
-from pos.models import Register, Store, StoreKind
+from pos.models import Register
 
 demo_cli = AppGroup("demo", help="Demo data.")
 

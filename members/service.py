@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import locks
+from core import events, locks
 from core.clock import utcnow
 from core.extensions import db
 from members import policies
@@ -125,6 +125,8 @@ def upgrade_to_full(*, member: Member, full_name: str, email: str, birthday: dat
     member.full_name, member.email = full_name.strip(), email
     member.full_name_kana = full_name_kana.strip() if full_name_kana else None
     member.birthday, member.phone = birthday, (phone or None)
+    if member.membership != Membership.FULL:
+        events.record("member.upgraded", member_id=member.id)
     member.membership = Membership.FULL
     member.upgraded_at = member.upgraded_at or utcnow()
     member.consents.append(Consent(kind="terms", text_version=TERMS_VERSION, granted=True))

@@ -4,26 +4,25 @@ from flask import (
     Blueprint,
     abort,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
 
+from core import barcodes
+from core.barcodes import png_response
 from core.clock import business_now, utcnow
 from core.extensions import db
 from core.signing import InvalidLink
-from members import card_images, cards, links, policies, service
+from members import cards, links, policies, service
 from members.forms import UpgradeForm
-from members.jobs import after_upgrade
 from members.models import FollowStatus, Member, Membership
 
 bp = Blueprint("members", __name__, template_folder="templates")
-IMAGE_CACHE = "public, max-age=86400"
 
 
-def _member_or_404(member_id: int) -> Member:
+def member_or_404(member_id: int) -> Member:
     member = db.session.get(Member, member_id)
     if member is None or member.follow_status == FollowStatus.WITHDRAWN:
         abort(404)
@@ -36,21 +35,15 @@ def card_image(token):
         member_id, kind = links.read_card_image_token(token)
     except InvalidLink:
         abort(404)
-    member = _member_or_404(member_id)
-    render = card_images.qr_png if kind == "qr" else card_images.ean13_png
+    member = member_or_404(member_id)
+    render = barcodes.qr_png if kind == "qr" else barcodes.ean13_png
     return png_response(render(member.member_number))
 
-
-def png_response(data: bytes):
-    response = make_response(data)
-    response.headers["Content-Type"] = "image/png"
-    response.headers["Cache-Control"] = IMAGE_CACHE
-    return response
 
 
 def _card_page_member(token: str) -> Member:
     try:
-        return _member_or_404(links.read_card_page_token(token))
+        return member_or_404(links.read_card_page_token(token))
     except InvalidLink as exc:
         abort(410 if exc.expired else 404)
 
@@ -67,7 +60,7 @@ def rotating_code(token):
     member = _card_page_member(token)
     now = utcnow()
     code = cards.rotating_code(member, at=now)
-    response = jsonify(code=code, svg=card_images.code128_svg(code),
+    response = jsonify(code=code, svg=barcodes.code128_svg(code),
                        seconds_left=cards.seconds_left_in_step(at=now))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -76,7 +69,7 @@ def rotating_code(token):
 @bp.route("/members/upgrade/<token>", methods=["GET", "POST"])
 def upgrade(token):
     try:
-        member = _member_or_404(links.read_upgrade_token(token))
+        member = member_or_404(links.read_upgrade_token(token))
     except InvalidLink as exc:
         return render_template("members/link_expired.html", expired=exc.expired), 410
     if member.membership == Membership.FULL and request.method == "GET":
@@ -90,7 +83,6 @@ def upgrade(token):
                                      "別のアドレスをお使いください。")
         else:
             db.session.commit()
-            after_upgrade.enqueue(member.id)
             return render_template("members/upgrade_done.html", member=member)
     status = 400 if form.errors else 200
     return render_template("members/upgrade.html", form=form, member=member,

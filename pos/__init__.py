@@ -1,1 +1,2 @@
-"""Point of sale: stores, registers and purchases (store receipts and online orders)."""
+"""Point of sale: the register API, the cashier page, register keys, member tokens, scans and
+online order import. Purchases themselves are recorded by purchases/."""

@@ -5,7 +5,7 @@ from coupons.models import IssuedCoupon
 from coupons.service import usable_coupons
 from members import points
 from members.models import Member, Membership
-from pos.models import Purchase
+from purchases.models import Purchase
 
 
 def member_answer(member: Member) -> dict:

@@ -8,14 +8,15 @@ import re
 from flask import Blueprint, g, jsonify, request
 
 from catalog import service as catalog
+from catalog.models import StoreKind
 from pos import keys, online, openapi, validation
 from pos.errors import PosError
 from pos.http import committed, committed_purchase, error_response, json_body
-from pos.models import PurchaseStatus, StoreKind
 from pos.purchases import record_purchase
 from pos.receipts import parse_receipt
-from pos.returns import reverse_purchase
 from pos.scan import scan_code
+from purchases.models import PurchaseStatus
+from purchases.returns import reverse_purchase
 
 bp = Blueprint("pos_api", __name__, url_prefix="/api")
 bp.register_error_handler(PosError, error_response)

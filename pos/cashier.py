@@ -8,13 +8,13 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
-from admin.models import Role
 from catalog import service as catalog
+from catalog.models import Store, StoreKind
 from core.clock import business_now
 from core.extensions import db
+from core.roles import Role
 from pos.errors import PosError
 from pos.http import committed, committed_purchase, error_response, json_body
-from pos.models import Store, StoreKind
 from pos.purchases import record_purchase
 from pos.receipts import parse_receipt
 from pos.scan import scan_code

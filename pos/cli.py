@@ -4,9 +4,10 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from catalog.models import Store
 from core.extensions import db
 from pos import keys, online
-from pos.models import Register, Store
+from pos.models import Register
 
 pos_cli = AppGroup("pos", help="Registers and online orders.")
 

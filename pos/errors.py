@@ -1,20 +1,7 @@
-"""The one error type of the register: a machine-readable code, a message, an HTTP status."""
+"""The register answers every refusal with the purchases domain's error type (a code, a
+message, an HTTP status), so the register's own checks and the domain's read alike."""
 
+from purchases.errors import PurchaseError as PosError
+from purchases.errors import bad_request, unprocessable
 
-class PosError(Exception):
-    def __init__(self, code: str, message: str, status: int = 400):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-
-    def as_json(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message}}
-
-
-def bad_request(code: str, message: str) -> PosError:
-    return PosError(code, message, 400)
-
-
-def unprocessable(code: str, message: str) -> PosError:
-    return PosError(code, message, 422)
+__all__ = ["PosError", "bad_request", "unprocessable"]

@@ -7,7 +7,7 @@ from members.models import Member
 from pos import validation
 from pos.answers import purchase_answer
 from pos.errors import PosError, bad_request
-from pos.models import Purchase
+from purchases.models import Purchase
 
 
 def json_body() -> dict:

@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from catalog.models import Store, StoreKind
 from core.extensions import db
 from pos.errors import PosError
-from pos.models import Channel, Purchase, Store, StoreKind
-from pos.purchases import find_purchase, record_purchase
+from pos.purchases import record_purchase
 from pos.receipts import parse_receipt
+from purchases.models import Channel, Purchase
+from purchases.service import find_purchase
 
 TILL = "online"
 

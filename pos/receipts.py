@@ -5,37 +5,11 @@ Every problem becomes a PosError with a code; nothing here touches the database.
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pos import openapi, validation
 from pos.errors import bad_request
-
-
-@dataclass(frozen=True)
-class LineInput:
-    code: str  # SKU or JAN
-    quantity: int
-    unit_price: int
-    discount: int = 0
-
-    @property
-    def line_total(self) -> int:
-        return self.quantity * self.unit_price - self.discount
-
-
-@dataclass(frozen=True)
-class Receipt:
-    receipt_number: str
-    purchased_at: datetime
-    lines: list[LineInput]
-    total: int
-    fingerprint: str
-    payment_method: str | None = None
-    member_token: str | None = None
-    member_number: str | None = None
-    email: str | None = None
-    coupon_codes: list[str] = field(default_factory=list)
+from purchases.receipts import LineInput, Receipt
 
 
 def fingerprint_of(body: dict) -> str:

@@ -1,5 +1,6 @@
 """What a scan at the till means: a member card (static or rotating) or a coupon."""
 
+from catalog.models import Store
 from core.extensions import db
 from coupons import redemption
 from coupons.service import find_by_code, looks_like_coupon_code
@@ -7,7 +8,6 @@ from members.cards import CardCodeError, looks_like_card_code, resolve_scanned_c
 from members.models import FollowStatus, Member
 from pos.answers import scan_answer
 from pos.errors import PosError
-from pos.models import Store
 from pos.tokens import MAX_AGE_SECONDS, issue_member_token
 
 NOT_FOUND = {"unknown_code", "coupon_unknown"}

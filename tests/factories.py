@@ -7,10 +7,10 @@ import pyotp
 
 from admin import users
 from admin.models import Role
-from catalog.models import Product
+from catalog.models import Product, Store
 from members.models import Member
 from members.numbers import new_member_number
-from pos.models import Register, Store
+from pos.models import Register
 
 PASSWORD = "correct horse battery staple"
 _seq = itertools.count(1)

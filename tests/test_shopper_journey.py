@@ -7,8 +7,8 @@ import zxingcpp
 from PIL import Image
 
 from bot.models import WebhookEvent
-from campaigns.sending import release_due_deliveries
 from catalog.models import Stock
+from line.sending import release_due_deliveries
 from tests.factories import PASSWORD
 from tests.support.browser import sign_in
 from tests.support.waiting import wait_until

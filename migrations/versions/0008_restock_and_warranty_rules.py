@@ -56,7 +56,7 @@ def upgrade():
 
 def _date_existing_warranties():
     """Lines sold before: the same business-date rule as new sales, in batches by id."""
-    from pos.warranty import warranty_end
+    from purchases.warranty import warranty_end
 
     conn, after = op.get_bind(), 0
     update = (lines.update().where(lines.c.id == sa.bindparam('line_id'))

@@ -127,7 +127,7 @@ def test_system_page_is_for_admins_only(client, login):
 
 
 def test_marketers_edit_a_message_text_and_can_return_it_to_the_default(client, login, session):
-    from bot.texts import DEFAULTS, render
+    from line.texts import DEFAULTS, render
 
     login(role="marketer")
     page = client.get("/admin/message_templates/")

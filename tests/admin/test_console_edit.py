@@ -4,9 +4,8 @@ import pytest
 from sqlalchemy import inspect
 
 from admin.models import ConsoleUser, Role
-from catalog.models import Product
+from catalog.models import Product, StoreKind
 from coupons.models import CouponDefinition, DiscountType
-from pos.models import StoreKind
 from tests.admin.forms import read_form
 
 

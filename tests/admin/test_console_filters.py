@@ -6,7 +6,7 @@ import re
 import pytest
 
 from core.clock import utcnow
-from pos.models import Channel, Purchase, PurchaseStatus
+from purchases.models import Channel, Purchase, PurchaseStatus
 
 
 def _filter_groups(client, url):

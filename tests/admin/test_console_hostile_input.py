@@ -3,9 +3,9 @@
 from flask_admin.contrib.sqla import ModelView
 
 from bot.models import WebhookEvent
-from campaigns.models import CampaignAlert, Delivery
 from core.clock import utcnow
-from pos.models import Channel, Purchase
+from line.models import CampaignAlert, Delivery
+from purchases.models import Channel, Purchase
 
 # Percent-encoded as a browser or a script would send them.
 NUL, QUOTE, DQUOTE, LONE_SURROGATE = "%00", "%27", "%22", "%ED%A0%80"

@@ -6,12 +6,12 @@ from datetime import timedelta
 import zxingcpp
 from PIL import Image
 
-from bot.texts import MessageTemplate
 from core.clock import utcnow
 from coupons.models import CouponDefinition, DiscountType
 from coupons.service import issue_once
+from line.texts import MessageTemplate
 from members.models import Member
-from pos.models import Channel, Purchase
+from purchases.models import Channel, Purchase
 from tests.support.chat import fetch, flex_texts, image_urls, texts
 
 

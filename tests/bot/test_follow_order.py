@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from bot.models import WebhookEvent
-from campaigns.models import Delivery
 from coupons.models import CouponDefinition, DiscountType
+from line.models import Delivery
 from members.models import FollowStatus, Member
 from tests.bot.test_webhook import _event, _signed
 from tests.support.chat import flex_texts, texts

@@ -5,8 +5,8 @@ import dataclasses
 
 import pytest
 
-from bot import line_client
-from bot.line_client import LineApiError
+from line import client as line_client
+from line.client import LineApiError
 from tests.support.linesim_server import free_port
 from tests.support.waiting import wait_until
 

@@ -5,8 +5,8 @@ import html
 
 import pytest
 
-from bot.texts import DEFAULTS, PLACEHOLDERS, TemplateError, check_placeholders, render
 from core.settings import ROOT
+from line.texts import DEFAULTS, PLACEHOLDERS, TemplateError, check_placeholders, render
 from tests.factories import csrf_token_from
 
 

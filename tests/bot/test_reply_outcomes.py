@@ -5,11 +5,11 @@ retried as a reply; any other refusal is a failure a marketer sees as an alert."
 
 import pytest
 
-from bot import line_client
 from bot.events import process_event
-from bot.line_client import LineApiError
 from bot.models import WebhookEvent
-from campaigns.models import CampaignAlert, Delivery
+from line import client as line_client
+from line.client import LineApiError
+from line.models import CampaignAlert, Delivery
 from tests.support.waiting import wait_until
 
 REPLY = "/v2/bot/message/reply"

@@ -1,9 +1,9 @@
 """The welcome is a reply; when LINE's answer to it is lost, it still arrives exactly once."""
 
-from bot import line_client
 from bot.events import process_event
 from bot.models import WebhookEvent
-from campaigns.models import Delivery
+from line import client as line_client
+from line.models import Delivery
 from tests.support.waiting import wait_until
 
 

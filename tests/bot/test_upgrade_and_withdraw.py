@@ -5,9 +5,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.richmenu import setup_menus
-from campaigns import delivery
-from campaigns.models import Delivery
 from core.extensions import db
+from line import ledger
+from line.models import Delivery
 from members.models import Consent, FollowStatus, Member, Membership
 from members.service import MARKETING_VERSION, PRIVACY_VERSION, TERMS_VERSION
 from tests.factories import csrf_token_from
@@ -194,8 +194,8 @@ def test_cancelling_withdrawal_changes_nothing(hanako, session):
 
 def test_messages_queued_before_a_block_are_never_sent(hanako, session, worker, linesim):
     member = session.query(Member).one()
-    delivery.push_once(member_id=member.id, flow="test", key="test:queued",
-                       messages=[{"type": "text", "text": "queued"}])
+    ledger.push_once(member_id=member.id, flow="test", key="test:queued",
+                     messages=[{"type": "text", "text": "queued"}])
     session.commit()  # queued on the worker, not yet sent
 
     hanako.blocks()

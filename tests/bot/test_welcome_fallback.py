@@ -1,7 +1,7 @@
 """The welcome card answers the shopper's own friend-add: when its reply token has expired and
 it goes as a push instead, it goes at once, at any hour."""
 
-from campaigns.models import Delivery
+from line.models import Delivery
 
 
 def test_a_friend_added_at_night_whose_reply_token_expired_gets_the_card_at_once(

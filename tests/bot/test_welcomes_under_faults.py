@@ -14,11 +14,11 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import func, select
 
-from bot import line_client
 from bot.models import WebhookEvent
-from campaigns.models import Delivery
-from campaigns.sending import release_due_deliveries
 from core import jobs
+from line import client as line_client
+from line.models import Delivery
+from line.sending import release_due_deliveries
 from tests.support.waiting import wait_until
 
 SHOPPERS = 80

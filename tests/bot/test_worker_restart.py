@@ -10,8 +10,8 @@ import sys
 from rq.registry import ScheduledJobRegistry
 from rq.scheduler import RQScheduler
 
-from campaigns.models import Delivery
 from core.settings import ROOT
+from line.models import Delivery
 from tests.support.waiting import wait_until
 
 REPLY = "/v2/bot/message/reply"

@@ -3,12 +3,12 @@ let the worker run whatever has come due."""
 
 import pytest
 
-from campaigns.sending import release_due_deliveries
 from catalog.models import Stock
 from core.extensions import db
+from line.sending import release_due_deliveries
 from members.models import Member
 from pos.purchases import record_purchase
-from pos.receipts import LineInput, Receipt
+from purchases.receipts import LineInput, Receipt
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Flow: product recommendations an hour after a store purchase."""
 
-from campaigns.models import Delivery, DeliveryClick
+from campaigns.models import DeliveryClick
 from catalog.models import Stock
+from line.models import Delivery
 from tests.support.chat import actions, fetch, flex_texts
 
 

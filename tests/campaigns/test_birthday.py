@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 
 from campaigns import flows
-from campaigns.models import Delivery
 from campaigns.triggers import daily_sweep
 from coupons.models import CouponDefinition, DiscountType, IssuedCoupon
+from line.models import Delivery
 from members import service
 from tests.support.chat import flex_texts, texts
 
@@ -26,8 +26,8 @@ def birthday_coupon(session):
 
 
 @pytest.fixture
-def full_member(member_of, session):
-    """A full member born on 15 December."""
+def full_member(member_of, session, follow_ups):
+    """A full member born on 15 December, past the upgrade's own congratulation."""
 
     def register(birthday=date(1990, 12, 15), name="山田花子"):
         shopper, member = member_of(name)
@@ -35,6 +35,7 @@ def full_member(member_of, session):
                                 email=f"{member.id}@example.jp", birthday=birthday, phone=None,
                                 marketing_consent=False)
         session.commit()
+        follow_ups()  # the chat's answer to member.upgraded: full-member menu, congratulation
         shopper.new_messages()
         return shopper, member
 

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import event
 
 from bench.daily_sweep import legacy_sweep
-from campaigns.models import Delivery
 from campaigns.triggers import daily_sweep
 from core.extensions import db
+from line.models import Delivery
 from members.models import FollowStatus, Membership
-from pos.models import Channel, Purchase, PurchaseLine, PurchaseStatus
-from pos.warranty import warranty_end
+from purchases.models import Channel, Purchase, PurchaseLine, PurchaseStatus
+from purchases.warranty import warranty_end
 
 NOTHING = {"warranty": 0, "winback": 0, "upgrade_prompt": 0, "birthday": 0}
 # The loop had no birthday coupons, and no coupon is defined here (see test_birthday.py).

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 import pytest
 
-from campaigns.models import Delivery
 from core import events
 from core.events import DomainEvent, redispatch_lost_events
+from line.models import Delivery
 from tests.support.linesim_server import free_port
 
 RANK_UP = {"from": "regular", "to": "silver"}

@@ -5,10 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot import line_client
-from campaigns import delivery, flows, gates
-from campaigns.models import CampaignAlert, Delivery
+from campaigns import delivery, flows
 from core.events import DomainEvent
+from line import client as line_client
+from line import gates, ledger
+from line.models import CampaignAlert, Delivery
 from tests.support.chat import texts
 
 
@@ -60,8 +61,8 @@ def test_nothing_is_sent_to_a_member_who_blocked_after_it_was_planned(
 def test_promotional_messages_stop_at_the_daily_cap(hanako, session, follow_ups):
     person, member = hanako
     for n in range(gates.DAILY_PROMOTIONAL_CAP + 1):
-        delivery.record_once(member_id=member.id, flow="rank_nudge", key=f"cap:{n}",
-                             messages=_text(f"お知らせ{n}"), promotional=True)
+        ledger.record_once(member_id=member.id, flow="rank_nudge", key=f"cap:{n}",
+                           messages=_text(f"お知らせ{n}"), promotional=True)
     session.commit()
     follow_ups()
     statuses = [d.status for d in session.query(Delivery).filter(
@@ -112,8 +113,8 @@ def test_a_monthly_quota_refusal_pauses_sending_and_raises_an_alert(
 def test_a_request_line_refuses_fails_without_retry_and_shows_in_the_console(
         hanako, session, follow_ups, linesim, worker):
     person, member = hanako
-    delivery.push_once(member_id=member.id, flow="test", key="bad",
-                       messages=[{"type": "text", "text": ""}])  # LINE refuses empty text
+    ledger.push_once(member_id=member.id, flow="test", key="bad",
+                     messages=[{"type": "text", "text": ""}])  # LINE refuses empty text
     session.commit()
     follow_ups()
     follow_ups()

@@ -4,8 +4,9 @@ marketers in 配信アラート."""
 import pytest
 
 from campaigns import flows
-from campaigns.models import CampaignAlert, Delivery, FlowSetting
+from campaigns.models import FlowSetting
 from core import jobs
+from line.models import CampaignAlert, Delivery
 from tests.factories import csrf_token_from
 
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from campaigns.models import Delivery
 from campaigns.triggers import daily_sweep
 from catalog.service import set_stock
 from coupons.models import CouponDefinition, DiscountType, IssuedCoupon
+from line.models import Delivery
 from members.models import Membership
 from tests.support.chat import flex_texts, texts
 

@@ -5,13 +5,13 @@ from datetime import timedelta
 
 import pytest
 
-from campaigns.models import Delivery
+from catalog.models import StoreKind
 from core.extensions import db
+from line.models import Delivery
 from members.models import Rank
-from pos.models import StoreKind
 from pos.online import import_orders_csv
 from pos.purchases import record_purchase
-from pos.receipts import LineInput, Receipt
+from purchases.receipts import LineInput, Receipt
 from tests.support.chat import texts
 
 HEADER = ("order_id,ordered_at,member_number,email,sku,jan,quantity,unit_price,discount,total,"

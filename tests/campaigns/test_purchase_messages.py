@@ -2,7 +2,7 @@
 recommendations that leave out what they already bought, in a shop or online."""
 
 
-from pos.models import StoreKind
+from catalog.models import StoreKind
 from tests.support.chat import flex_texts, texts
 
 

@@ -9,8 +9,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
-from campaigns import restock
-from campaigns.models import RestockRequest
+from catalog import restock
+from catalog.models import RestockRequest
 from catalog.service import set_stock
 from core.clock import utcnow
 from core.extensions import db

@@ -2,10 +2,10 @@
 
 import pytest
 
-from campaigns.models import Delivery
 from coupons.models import CouponDefinition, DiscountType, IssuedCoupon
-from pos.models import PurchaseStatus
-from pos.returns import reverse_purchase
+from line.models import Delivery
+from purchases.models import PurchaseStatus
+from purchases.returns import reverse_purchase
 from tests.support.chat import flex_texts
 
 

@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bot import line_client
-from campaigns import delivery, gates
-from campaigns.models import Delivery
-from campaigns.sending import CLAIM_LEASE, release_due_deliveries, send_deliveries
 from core import processes
+from line import client as line_client
+from line import gates, ledger
+from line.models import Delivery
+from line.sending import CLAIM_LEASE, release_due_deliveries, send_deliveries
 from tests.support.waiting import wait_until
 
 PUSH = "/v2/bot/message/push"
@@ -32,9 +32,9 @@ def friends(member_of, clock):
 
 
 def _notice(member, key, promotional=False):
-    row = delivery.record_once(member_id=member.id, flow="rank_nudge" if promotional else "notice",
-                               key=key, messages=[{"type": "text", "text": f"お知らせ {key}"}],
-                               promotional=promotional)
+    row = ledger.record_once(member_id=member.id, flow="rank_nudge" if promotional else "notice",
+                             key=key, messages=[{"type": "text", "text": f"お知らせ {key}"}],
+                             promotional=promotional)
     return row.id
 
 

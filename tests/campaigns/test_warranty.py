@@ -7,13 +7,13 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from campaigns.models import Delivery
 from campaigns.triggers import daily_sweep
 from catalog.models import Stock
 from core.extensions import db
 from core.settings import ROOT
-from pos.models import PurchaseLine
-from pos.warranty import warranty_end
+from line.models import Delivery
+from purchases.models import PurchaseLine
+from purchases.warranty import warranty_end
 from tests.support.chat import texts
 
 TOKYO = ZoneInfo("Asia/Tokyo")

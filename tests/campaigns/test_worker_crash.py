@@ -9,9 +9,9 @@ import sys
 
 from rq import Queue
 
-from campaigns import delivery
-from campaigns.models import Delivery
 from core.settings import ROOT
+from line import ledger
+from line.models import Delivery
 from tests.support.waiting import wait_until
 
 MEMBERS = 12
@@ -43,10 +43,10 @@ def test_a_worker_killed_mid_send_and_restarted_sends_nothing_twice(
         linesim.follow(user_id)
     for user_id in users:
         member = make.member(line_user_id=user_id)
-        delivery.record_once(member_id=member.id, flow="notice", key=f"crash:{user_id}",
-                             messages=[{"type": "text", "text": "お知らせ"}])
+        ledger.record_once(member_id=member.id, flow="notice", key=f"crash:{user_id}",
+                           messages=[{"type": "text", "text": "お知らせ"}])
     session.commit()
-    from campaigns.sending import release_due_deliveries
+    from line.sending import release_due_deliveries
 
     worker.call(release_due_deliveries)  # one batch of 12 rows waits on the queue
     linesim.set_faults(latency_ms=3000)  # LINE is slow: pushes stay in flight for 3 s

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import update
 
 from campaigns.links import tracked_url
-from campaigns.models import Delivery, DeliveryClick
+from campaigns.models import DeliveryClick
 from catalog import imports
 from catalog.links import NOT_A_SHOP_LINK
 from catalog.models import Product
+from line.models import Delivery
 from tests.admin.forms import read_form
 
 BAD_LINKS = ["javascript:alert(1)", "JavaScript:alert(document.cookie)", " javascript:alert(1)",

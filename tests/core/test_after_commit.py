@@ -1,9 +1,9 @@
 """Callbacks run once the whole transaction commits: never at a released savepoint, never after
 a rollback."""
 
+from catalog.models import Store
 from core.after_commit import after_commit
 from core.extensions import db
-from pos.models import Store
 
 
 def test_a_released_savepoint_does_not_run_the_callbacks_early(session):

@@ -8,8 +8,8 @@ from rq.job import Job
 
 from core import jobs, maintenance
 from core.cli import build_scheduler
-from core.schedule import SCHEDULE
 from core.settings import ROOT
+from schedule import SCHEDULE
 
 
 def _worker_env(settings):
@@ -32,8 +32,8 @@ def test_a_job_enqueued_here_is_run_by_a_separate_worker_process(settings, redis
 
 
 def test_a_failing_job_rolls_back_its_changes_and_reraises(app, redis, make):
+    from catalog.models import Store
     from core.extensions import db
-    from pos.models import Store
 
     store_id = make.store(name="before").id
 

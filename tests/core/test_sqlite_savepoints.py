@@ -4,8 +4,8 @@ import os
 
 import pytest
 
+from catalog.models import Store
 from core.extensions import db
-from pos.models import Store
 
 pytestmark = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgresql"),
                                 reason="the pysqlite savepoint behaviour is SQLite's alone")

@@ -11,10 +11,10 @@ from members import points
 from members.models import LoyaltySettings, Member, Rank
 from members.numbers import new_member_number
 from pos.errors import PosError
-from pos.models import PurchaseStatus
 from pos.purchases import record_purchase
 from pos.receipts import parse_receipt
-from pos.returns import reverse_purchase
+from purchases.models import PurchaseStatus
+from purchases.returns import reverse_purchase
 
 
 def test_points_follow_the_rate_and_the_rank_multiplier():

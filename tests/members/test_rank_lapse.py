@@ -8,9 +8,9 @@ from sqlalchemy import event, select
 from core import clock as core_clock
 from core.events import DomainEvent
 from core.extensions import db
-from members import ranks
 from members.models import Member, Rank
-from pos.models import Channel, Purchase
+from purchases import ranks
+from purchases.models import Channel, Purchase
 
 START = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 

@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from core.clock import utcnow
 from core.events import DomainEvent
-from members import ranks
 from members.models import LoyaltySettings, Rank
-from pos.models import Channel, Purchase, PurchaseStatus
+from members.ranks import rank_for
+from purchases import ranks
+from purchases.models import Channel, Purchase, PurchaseStatus
 
 
 def _purchase(session, store, member, total, *, days_ago=0, status=PurchaseStatus.COMPLETED):
@@ -20,9 +21,9 @@ def _purchase(session, store, member, total, *, days_ago=0, status=PurchaseStatu
 
 def test_thresholds_decide_the_rank():
     rules = LoyaltySettings(silver_threshold=30_000, gold_threshold=100_000)
-    assert ranks.rank_for(spend=29_999, settings=rules) == Rank.REGULAR
-    assert ranks.rank_for(spend=30_000, settings=rules) == Rank.SILVER
-    assert ranks.rank_for(spend=100_000, settings=rules) == Rank.GOLD
+    assert rank_for(spend=29_999, settings=rules) == Rank.REGULAR
+    assert rank_for(spend=30_000, settings=rules) == Rank.SILVER
+    assert rank_for(spend=100_000, settings=rules) == Rank.GOLD
 
 
 def test_only_completed_purchases_of_the_last_twelve_months_count(session, make):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from coupons.models import IssuedCoupon
-from pos.models import Purchase
+from purchases.models import Purchase
 from tests.factories import PASSWORD, csrf_token_from
 from tests.pos.helpers import count, coupon_for, fresh, recently
 from tests.support.browser import sign_in

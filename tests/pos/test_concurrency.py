@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from coupons.models import IssuedCoupon
 from members.models import Member, PointEntry
-from pos.models import Purchase
+from purchases.models import Purchase
 from tests.pos.helpers import count, coupon_for, fresh, receipt
 
 ATTEMPTS = 50

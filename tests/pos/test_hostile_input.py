@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from catalog.models import Stock
+from catalog.models import Stock, StoreKind
 from core.events import DomainEvent
 from members.cards import CardCodeUse
-from pos.models import Purchase, PurchaseLine, StoreKind
+from purchases.models import Purchase, PurchaseLine
 from tests.pos.helpers import Api, keyed_register, receipt, recently
 
 INT32_MAX = 2**31 - 1

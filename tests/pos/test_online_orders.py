@@ -3,8 +3,9 @@
 import pytest
 from sqlalchemy import select
 
+from catalog.models import StoreKind
 from members.models import Member, Membership
-from pos.models import Channel, Purchase, StoreKind
+from purchases.models import Channel, Purchase
 from tests.pos.helpers import Api, card_member, count, fresh, keyed_register, recently
 
 ORDER = {"order_id": "WEB-1001", "ordered_at": recently(days=3),

@@ -7,7 +7,7 @@ from catalog.models import Stock
 from core.events import DomainEvent
 from coupons.models import DiscountType, IssuedCoupon
 from members.models import LoyaltySettings, Member, PointEntry, Rank
-from pos.models import Purchase, PurchaseLine
+from purchases.models import Purchase, PurchaseLine
 from tests.pos.helpers import card_member, count, coupon_for, fresh, receipt
 
 

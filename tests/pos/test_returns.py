@@ -5,7 +5,7 @@ from sqlalchemy import select
 from catalog.models import Stock
 from coupons.models import IssuedCoupon
 from members.models import LoyaltySettings, Member, PointEntry, Rank
-from pos.models import Purchase, PurchaseStatus
+from purchases.models import Purchase, PurchaseStatus
 from tests.pos.helpers import coupon_for, fresh, receipt
 
 

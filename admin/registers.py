@@ -20,7 +20,7 @@ class RegisterKeysView(SecureBaseView):
     def index(self):
         registers = db.session.scalars(select(Register).order_by(Register.store_id,
                                                                  Register.code))
-        return self.render("pos/console_keys.html", registers=list(registers), new_key=None)
+        return self.render("admin/register_keys.html", registers=list(registers), new_key=None)
 
     @expose("/<int:register_id>/issue", methods=["POST"])
     def issue(self, register_id):
@@ -28,7 +28,7 @@ class RegisterKeysView(SecureBaseView):
         key = keys.issue_api_key(register=register)
         db.session.commit()
         # Rendered, not flashed: a flash would put the plaintext key in the session cookie.
-        return self.render("pos/console_keys.html", registers=[register], new_key=key)
+        return self.render("admin/register_keys.html", registers=[register], new_key=key)
 
     @expose("/<int:register_id>/revoke", methods=["POST"])
     def revoke(self, register_id):
@@ -63,7 +63,7 @@ class OnlineOrderImportView(SecureBaseView):
         if request.method == "POST" and upload:
             report = online.import_orders_csv(text=upload.read().decode("utf-8-sig"),
                                               notify=request.form.get("notify") == "1")
-        return self.render("pos/console_upload.html", title="オンライン注文CSV取り込み",
+        return self.render("admin/csv_upload.html", title="オンライン注文CSV取り込み",
                            notify_option=True,
                            columns="order_id, ordered_at, member_number, email, sku, jan, "
                                    "quantity, unit_price, discount, total, payment_method",

@@ -1,10 +1,11 @@
 """Every periodic job, declared in one place. Cron fields are in business time (Asia/Tokyo)."""
 
 from bot import events as webhook_events
-from campaigns import sending, triggers
+from campaigns import triggers
 from core import events as domain_events
 from core import maintenance
-from members import ranks
+from line import sending
+from purchases import ranks
 
 # (job, queue, cron expression or interval in seconds)
 SCHEDULE = [

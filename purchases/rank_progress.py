@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from members.models import Member, Rank
 from members.points import get_loyalty_settings
-from members.ranks import ORDER, rolling_spend
+from members.ranks import ORDER
+from purchases.ranks import rolling_spend
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@ stay as anonymous outcomes for the counters."""
 
 from sqlalchemy import update
 
-from campaigns.models import Delivery
 from core.extensions import db
+from line.models import Delivery
 
 
 def forget_messages(*, member_id: int) -> None:

@@ -5,8 +5,8 @@ from flask_admin import expose
 from sqlalchemy import select
 
 from admin.views import SecureBaseView
-from bot import texts
 from core.extensions import db
+from line import texts
 
 
 class MessageTemplateView(SecureBaseView):

@@ -1,15 +1,15 @@
 """Message builders: plain LINE message dicts (Flex, text), separate from the handlers."""
 
-from bot.texts import render
 from coupons.links import coupon_image_url
 from coupons.models import DiscountType, IssuedCoupon
+from line.texts import render
 from members.links import card_image_url, card_page_url, upgrade_url
 from members.models import Member, Membership
 
 GREEN = "#06C755"
 MEMBERSHIP_LABELS = {Membership.LIGHT: "ライト会員", Membership.FULL: "本会員"}
 RANK_LABELS = {"regular": "レギュラー", "silver": "シルバー", "gold": "ゴールド"}
-BARCODE_ASPECT = "476:245"  # the EAN-13 PNG's pixel size (members.card_images)
+BARCODE_ASPECT = "476:245"  # the EAN-13 PNG's pixel size (core.barcodes)
 COUPON_ASPECT = "716:245"
 MAX_COUPON_BUBBLES = 10  # LINE allows 12 per carousel
 

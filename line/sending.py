@@ -10,21 +10,23 @@ runs out); the next sender pushes with the same X-Line-Retry-Key, LINE answers 4
 accepted", and the row is recorded as sent.
 """
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from bot import line_client
-from bot.line_client import LineApiError
-from campaigns import flows, gates
-from campaigns.delivery import mark
-from campaigns.models import Delivery
 from core import jobs, processes
 from core.clock import utcnow
 from core.extensions import db
+from line import client as line_client
+from line import gates
+from line.client import LineApiError
+from line.ledger import mark
+from line.models import Delivery
 
 BATCH_SIZE = 100
 PUSH_CONCURRENCY = 16
@@ -34,6 +36,30 @@ SEND_TIMEOUT = 300
 # Longer than a send job may run, so a live sender never loses its rows to another.
 CLAIM_LEASE = timedelta(seconds=SEND_TIMEOUT + 60)
 
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Not sent at all (e.g. its flow was switched off, or its reason has gone)."""
+    reason: str
+
+
+@dataclass(frozen=True)
+class Defer:
+    """Sent later, from `until` (e.g. after quiet hours)."""
+    until: datetime
+    reason: str
+
+
+# What a producer decides at send time, per flow: campaigns' follow-ups are written then (the
+# check fills in `delivery.messages`, fixed for every retry) and may wait or be dropped.
+SendTimeCheck = Callable[[Delivery, datetime], Skip | Defer | None]
+SEND_TIME_CHECKS: dict[str, SendTimeCheck] = {}
+
+
+def check_at_send_time(flow: str, check: SendTimeCheck) -> None:
+    """Have `check(delivery, now)` run on each of the flow's rows just before it is pushed."""
+    SEND_TIME_CHECKS[flow] = check
 
 @jobs.job("followups", timeout=120)
 def release_due_deliveries() -> int:
@@ -126,23 +152,12 @@ def _gate(delivery: Delivery, now: datetime, pause: datetime | None) -> str | No
         return mark(delivery, "skipped", error="member blocked or withdrawn")
     if pause is not None:
         return _defer(delivery, pause, "paused: monthly quota reached")
-    if delivery.flow in flows.FLOWS:
-        return _flow_gate(delivery, now)
-    return None
-
-
-def _flow_gate(delivery: Delivery, now: datetime) -> str | None:
-    if not flows.is_enabled(delivery.flow):
-        return mark(delivery, "skipped", error="flow switched off")
-    quiet = flows.FLOWS[delivery.flow].quiet_hours
-    if quiet and (morning := gates.quiet_hours_end(now)) is not None:
-        return _defer(delivery, morning, "quiet hours")
-    if delivery.messages is None:
-        built = flows.FLOWS[delivery.flow].build(delivery, delivery.member,
-                                                 flows.params_for(delivery.flow))
-        if not built:
-            return mark(delivery, "skipped", error="no longer relevant")
-        delivery.messages = built  # fixed now: every retry sends exactly this
+    check = SEND_TIME_CHECKS.get(delivery.flow)
+    hold = check(delivery, now) if check else None
+    if isinstance(hold, Skip):
+        return mark(delivery, "skipped", error=hold.reason)
+    if isinstance(hold, Defer):
+        return _defer(delivery, hold.until, hold.reason)
     return None
 
 

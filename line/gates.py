@@ -6,10 +6,10 @@ from datetime import datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
-from campaigns.models import CampaignAlert, Delivery
 from core import locks
 from core.clock import to_business_time, utcnow
 from core.extensions import db
+from line.models import CampaignAlert, Delivery
 
 QUIET_START, QUIET_END = time(21, 0), time(9, 0)
 DAILY_PROMOTIONAL_CAP = 2
@@ -75,8 +75,3 @@ def next_month_start() -> datetime:
 def record_refusal(delivery: Delivery, message: str) -> None:
     db.session.add(CampaignAlert(kind="refused",
                                  message=f"{delivery.flow} #{delivery.id}: {message}"[:500]))
-
-
-def scaled(delay: timedelta) -> timedelta:
-    """Demo setting DEMO_TIME_SCALE compresses flow delays (60 = an hour becomes a minute)."""
-    return delay / current_app.config["SETTINGS"].demo_time_scale

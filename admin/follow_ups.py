@@ -4,10 +4,11 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 
 from admin.views import SecureBaseView, SecureModelView
-from campaigns import flows, gates, stats
+from campaigns import flows, stats
 from campaigns.setting_forms import params_of, setting_form
 from core.clock import utcnow
 from core.extensions import db
+from line import gates
 
 
 class FlowsView(SecureBaseView):
@@ -75,7 +76,7 @@ class AlertView(SecureModelView):
 
     @expose("/resolve/<int:alert_id>", methods=["POST"])
     def resolve(self, alert_id):
-        from campaigns.models import CampaignAlert
+        from line.models import CampaignAlert
 
         alert = db.session.get(CampaignAlert, alert_id)
         if alert is not None and alert.resolved_at is None:

@@ -4,8 +4,7 @@ stock asks to be told when it is back."""
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from campaigns.models import RestockRequest
-from catalog.models import Product, Stock
+from catalog.models import Product, RestockRequest, Stock
 from core.extensions import db
 
 

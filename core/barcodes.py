@@ -1,5 +1,5 @@
-"""Card images: EAN-13 and Code128 barcodes (python-barcode) and QR codes (qrcode), as PNG
-at sizes LINE accepts (well under 1 MB, so the same file serves as preview)."""
+"""Barcode and QR images for cards and coupons: EAN-13 and Code128 (python-barcode) and QR
+(qrcode), as PNG at sizes LINE accepts (well under 1 MB, so the same file serves as preview)."""
 
 import io
 from functools import lru_cache
@@ -7,6 +7,7 @@ from functools import lru_cache
 import barcode
 import qrcode
 from barcode.writer import ImageWriter, SVGWriter
+from flask import make_response
 
 # Wide modules and a generous quiet zone: scanners read it off a phone held at arm's length.
 BARCODE_OPTIONS = {"module_width": 0.5, "module_height": 22.0, "quiet_zone": 6.5,
@@ -43,3 +44,14 @@ def _render(code) -> bytes:
     out = io.BytesIO()
     code.write(out, options=BARCODE_OPTIONS)
     return out.getvalue()
+
+
+IMAGE_CACHE = "public, max-age=86400"
+
+
+def png_response(data: bytes):
+    """A PNG answer that LINE and browsers may cache for a day."""
+    response = make_response(data)
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = IMAGE_CACHE
+    return response

@@ -34,7 +34,7 @@ class CatalogImportView(SecureBaseView):
             report = (imports.import_stock(text=text) if kind == "stock"
                       else imports.import_products(text=text))
             db.session.commit()
-        return self.render("pos/console_upload.html", title="商品・在庫CSV取り込み",
+        return self.render("admin/csv_upload.html", title="商品・在庫CSV取り込み",
                            columns="商品: sku, jan, name, category, price, warranty_months, "
                                    "active, online_url ／ 在庫: store_code, sku, quantity",
                            kinds=[("products", "商品マスタ"), ("stock", "在庫数")], report=report)

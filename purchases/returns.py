@@ -1,14 +1,16 @@
 """Returns and voids: the sale stays on record, its effects are reversed by new entries."""
 
 from catalog import service as catalog
+from catalog.models import Store
 from core import events
 from core.extensions import db
 from coupons import redemption
-from members import points, ranks
+from members import points
 from members.models import Member
-from pos.errors import PosError
-from pos.models import Purchase, PurchaseStatus, Store
-from pos.purchases import find_purchase
+from purchases import ranks
+from purchases.errors import PurchaseError
+from purchases.models import Purchase, PurchaseStatus
+from purchases.service import find_purchase
 
 
 def reverse_purchase(*, store: Store, receipt_number: str, status: PurchaseStatus) -> Purchase:
@@ -17,7 +19,7 @@ def reverse_purchase(*, store: Store, receipt_number: str, status: PurchaseStatu
     if purchase.status == status:
         return purchase
     if purchase.status != PurchaseStatus.COMPLETED:
-        raise PosError("purchase_already_reversed",
+        raise PurchaseError("purchase_already_reversed",
                        f"この取引は既に{_word(purchase.status)}済みです。", 409)
     purchase.status = status
     for line in purchase.lines:
@@ -34,7 +36,7 @@ def reverse_purchase(*, store: Store, receipt_number: str, status: PurchaseStatu
 def _locked(store: Store, receipt_number: str) -> Purchase:
     purchase = find_purchase(store_id=store.id, receipt_number=receipt_number)
     if purchase is None:
-        raise PosError("purchase_not_found", "このレシートの取引は見つかりません。", 404)
+        raise PurchaseError("purchase_not_found", "このレシートの取引は見つかりません。", 404)
     # Lock the row so two concurrent returns cannot both see it completed (PostgreSQL).
     db.session.refresh(purchase, with_for_update=True)
     return purchase
