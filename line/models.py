@@ -62,3 +62,29 @@ class CampaignAlert(db.Model):
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MulticastBatch(db.Model):
+    """One multicast request (≤ 500 recipients): its recipients and body are fixed, with its
+    X-Line-Retry-Key, before the first attempt, so every retry is the same request to LINE."""
+
+    __tablename__ = "multicast_batches"
+    __table_args__ = (Index("ix_multicast_batches_status_send_after", "status", "send_after"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Who made it (e.g. "broadcast:7"): its outcomes are read by that producer.
+    source: Mapped[str] = mapped_column(String(40), index=True)
+    retry_key: Mapped[str] = mapped_column(String(36), unique=True)
+    to: Mapped[list] = mapped_column(JSON)  # LINE user ids
+    messages: Mapped[list] = mapped_column(JSON)
+    promotional: Mapped[bool] = mapped_column(default=True)
+    # pending -> sending (claimed) -> sent | failed, or back to pending (deferred, retried)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    send_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    line_request_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
