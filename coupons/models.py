@@ -51,7 +51,8 @@ class IssuedCoupon(db.Model):
     """One coupon in one member's hands; redeemed at most once."""
 
     __tablename__ = "issued_coupons"
-    __table_args__ = (Index("ix_issued_coupons_member", "member_id", "redeemed_at"),)
+    __table_args__ = (Index("ix_issued_coupons_member", "member_id", "redeemed_at"),
+                      Index("ix_issued_coupons_definition_member", "definition_id", "member_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("coupon_definitions.id"))

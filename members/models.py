@@ -31,6 +31,8 @@ class Rank(enum.StrEnum):
 
 class Member(db.Model):
     __tablename__ = "members"
+    # Segments (campaigns.segments) filter on these first.
+    __table_args__ = (Index("ix_members_follow_membership", "follow_status", "membership"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Null once withdrawn: the LINE user id is personal data.
@@ -73,6 +75,8 @@ class Consent(db.Model):
     """One row per consent decision, with the exact version of the text the member saw."""
 
     __tablename__ = "consents"
+    # A member's latest decision of a kind (segments' marketing-consent test).
+    __table_args__ = (Index("ix_consents_member_kind_time", "member_id", "kind", "recorded_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),

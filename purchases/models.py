@@ -29,6 +29,12 @@ class Purchase(db.Model):
     __table_args__ = (
         UniqueConstraint("store_id", "receipt_number"),
         Index("ix_purchases_member_time", "member_id", "purchased_at"),
+        # Segments (campaigns.segments): a member's completed purchases in a window, with what
+        # counting and summing need in the index; and a store's purchases in a window.
+        Index("ix_purchases_member_status_time", "member_id", "status", "purchased_at",
+              postgresql_include=["store_id", "total", "channel"]),
+        Index("ix_purchases_store_time", "store_id", "purchased_at",
+              postgresql_include=["member_id", "status"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +62,8 @@ class Purchase(db.Model):
 
 class PurchaseLine(db.Model):
     __tablename__ = "purchase_lines"
+    # "Bought product X": the lines of a product, with their purchase, from the index alone.
+    __table_args__ = (Index("ix_purchase_lines_product_purchase", "product_id", "purchase_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     purchase_id: Mapped[int] = mapped_column(ForeignKey("purchases.id", ondelete="CASCADE"),
