@@ -1,0 +1,192 @@
+"""The console's live count of a segment (campaigns.segments.counts) on PostgreSQL at scale:
+1M members and 10M purchase lines (3.4M purchases over two years, 21 stores, 2,000 products),
+generated with set-based SQL (generate_series), then a few realistic segments counted
+(matching and reachable in one query each), cold then warm. Target: 2 s each.
+
+Needs DATABASE_URL pointing at a PostgreSQL database it may wipe, e.g.
+  psql -h 127.0.0.1 -U postgres -c 'CREATE DATABASE bench_seg'
+  DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench_seg \
+    .venv/bin/python -m bench.segment_count
+Optional: [members] [purchases] (defaults 1000000 3400000); BENCH_REUSE=1 keeps the data of an
+earlier run; BENCH_EXPLAIN=1 prints each plan (EXPLAIN ANALYZE).
+"""
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+from bench.serve import _redis, _reset_database
+
+MEMBERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+PURCHASES = int(sys.argv[2]) if len(sys.argv) > 2 else 3_400_000
+LINES_PER_PURCHASE = 3  # about 10M lines
+TARGET_SECONDS = 2.0
+
+# One statement per table; random() is seeded, so every run builds the same shop.
+GENERATE = [
+    "SELECT setseed(0.42)",
+    """INSERT INTO stores (code, name, kind, accepts_static_code)
+       SELECT 'S' || lpad(i::text, 3, '0'), '店舗' || i,
+              CASE WHEN i = 21 THEN 'online' ELSE 'shop' END, true FROM generate_series(1, 21) i""",
+    """INSERT INTO products (sku, name, category, price, warranty_months, active, created_at)
+       SELECT 'SKU' || i, '商品' || i, 'cat-' || (i % 20), 500 + (i % 50) * 300, 0, true, now()
+       FROM generate_series(1, 2000) i""",
+    """INSERT INTO members (line_user_id, member_number, membership, rank, follow_status,
+                            display_name, card_secret, birthday, points_balance, joined_at,
+                            withdrawn_at, updated_at)
+       SELECT CASE WHEN r.f < 0.03 THEN NULL ELSE 'U' || md5(i::text) END,
+              lpad(i::text, 13, '0'),
+              CASE WHEN r.m < 0.3 THEN 'full' ELSE 'light' END,
+              CASE WHEN r.k < 0.8 THEN 'regular' WHEN r.k < 0.95 THEN 'silver' ELSE 'gold' END,
+              CASE WHEN r.f < 0.03 THEN 'withdrawn' WHEN r.f < 0.15 THEN 'blocked'
+                   ELSE 'followed' END,
+              '会員' || i, 'JBSWY3DPEHPK3PXP',
+              date '1960-01-01' + (r.b * 16000)::int, (r.p * 5000)::int,
+              now() - r.j * interval '1000 days',
+              CASE WHEN r.f < 0.03 THEN now() END, now()
+       FROM generate_series(1, {members}) i,
+            LATERAL (SELECT random() m, random() k, random() f, random() b, random() p,
+                            random() j, i AS x) r""",
+    """INSERT INTO consents (member_id, kind, text_version, granted, recorded_at)
+       SELECT id, 'marketing', '2026-11', random() < 0.7, joined_at FROM members
+       WHERE membership = 'full'""",
+    # Skewed towards low member ids (regulars buy often); about 40% of members never buy.
+    """INSERT INTO purchases (channel, store_id, receipt_number, member_id, purchased_at, total,
+                              coupon_discount, status, created_at)
+       SELECT CASE WHEN s = 21 THEN 'online' ELSE 'store' END, s, 'B' || i,
+              1 + (power(random(), 2) * ({members} * 0.6 - 1))::int,
+              now() - random() * interval '730 days', 0, 0,
+              CASE WHEN random() < 0.95 THEN 'completed' ELSE 'returned' END, now()
+       FROM generate_series(1, {purchases}) i,
+            LATERAL (SELECT 1 + (random() * 20)::int AS s, i AS x) st""",
+    """INSERT INTO purchase_lines (purchase_id, product_id, quantity, unit_price, discount,
+                                   line_total)
+       SELECT p.id, 1 + ((p.id * 7 + n * 131 + (random() * 400)::int) % 2000), 1, 3000, 0, 3000
+       FROM purchases p, generate_series(1, {lines}) n""",
+    """UPDATE purchases SET total = l.total FROM (
+           SELECT purchase_id, sum(line_total) total FROM purchase_lines GROUP BY purchase_id) l
+       WHERE l.purchase_id = purchases.id""",
+]
+
+
+def segments_to_time(store_id: int) -> dict[str, dict]:
+    def definition(*groups, match="all"):
+        return {"match": match, "groups": [
+            {"match": group_match, "conditions": [
+                {"field": f, "op": o, "value": v} for f, o, v in conditions]}
+            for group_match, *conditions in groups]}
+
+    return {
+        "ライト会員・店舗S001で30日以内に購入・その後14日以上来店なし": definition(
+            ("all", ("membership", "is", "light"),
+             ("bought_at_store", "within_days", {"store": store_id, "days": 30}),
+             ("days_since_last_purchase", "gte", 14))),
+        "RFM R>=4 かつ M>=4（優良顧客）の本会員": definition(
+            ("all", ("membership", "is", "full"), ("rfm_r", "gte", 4), ("rfm_m", "gte", 4))),
+        "カテゴリcat-3を90日以内 または 商品SKU7を30日以内に購入・年間1万円以上": definition(
+            ("any", ("bought_category", "within_days", {"category": "cat-3", "days": 90}),
+             ("bought_product", "within_days", {"product": 7, "days": 30})),
+            ("all", ("spend", "gte", {"days": 365, "amount": 10000}))),
+        "休眠：年3回以上購入・60日以上購入なし・ゴールド/シルバー": definition(
+            ("all", ("purchase_count", "gte", {"days": 365, "count": 3}),
+             ("days_since_last_purchase", "gte", 60), ("rank", "is_not", "regular"))),
+    }
+
+
+def generate(db) -> None:
+    from sqlalchemy import text
+
+    sizes = {"members": MEMBERS, "purchases": PURCHASES, "lines": LINES_PER_PURCHASE}
+    for statement in GENERATE:
+        started = time.perf_counter()
+        db.session.execute(text(statement.format(**sizes)))
+        db.session.commit()
+        label = " ".join(statement.split()[:3])
+        print(f"  {label:<40} {time.perf_counter() - started:6.1f} s", flush=True)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))  # visibility map for index-only scans, statistics
+
+
+def already_generated(db) -> bool:
+    from sqlalchemy import text
+
+    return os.environ.get("BENCH_REUSE") == "1" and db.session.scalar(
+        text("SELECT count(*) FROM members")) == MEMBERS
+
+
+def time_counts(db) -> dict[str, list[float]]:
+    from sqlalchemy import select
+
+    from campaigns import segments
+    from catalog.models import Store
+
+    store_id = db.session.scalar(select(Store.id).where(Store.code == "S001"))
+    timings = {}
+    for name, definition in segments_to_time(store_id).items():
+        runs, answer = [], None
+        for _ in range(3):
+            started = time.perf_counter()
+            answer = segments.counts(definition)
+            runs.append(time.perf_counter() - started)
+        timings[name] = runs
+        verdict = "ok" if statistics.median(runs) <= TARGET_SECONDS else "SLOW"
+        print(f"  {name}\n    該当 {answer['matching']:,} 人・配信可能 {answer['reachable']:,} 人  "
+              f"first {runs[0]:.3f} s, median {statistics.median(runs):.3f} s  [{verdict}]",
+              flush=True)
+        if os.environ.get("BENCH_EXPLAIN") == "1":
+            explain(db, definition)
+    return timings
+
+
+def explain(db, definition) -> None:
+    from sqlalchemy import text
+
+    from campaigns import segments
+
+    query = segments.matching(definition)
+    sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    # The product's own compiled query (literal values it chose), explained as is.
+    plan = db.session.execute(text("EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM ("  # noqa: S608
+                                   + sql + ") q")).scalars()
+    print("\n".join("      " + line for line in plan))
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        print("segment_count: needs DATABASE_URL of a PostgreSQL database it may wipe; skipped")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        redis_url, embedded = _redis(tmp)
+        env = {**os.environ, "FLASK_APP": "app.py", "REDIS_URL": redis_url,
+               "SECRET_KEY": "bench-" + "k" * 40, "LINE_CHANNEL_SECRET": "bench-secret",
+               "LINE_CHANNEL_ACCESS_TOKEN": "bench-token"}
+        os.environ.update(env)
+        try:
+            run(env)
+        finally:
+            if embedded is not None:
+                embedded.shutdown()
+
+
+def run(env: dict) -> None:
+    from app import create_app
+    from core.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        if not already_generated(db):
+            db.session.remove()
+            db.engine.dispose()
+            _reset_database(env)
+            print(f"generating {MEMBERS:,} members, {PURCHASES:,} purchases, "
+                  f"{PURCHASES * LINES_PER_PURCHASE:,} lines", flush=True)
+            generate(db)
+        print("segment counts (matching + reachable, one query each):", flush=True)
+        time_counts(db)
+
+
+if __name__ == "__main__":
+    main()
