@@ -50,10 +50,12 @@ def register_reactions() -> None:
     """Who reacts to which domain event, and what the sender asks at send time: packages
     below never call up; they publish events and these subscribe."""
     from bot.upgrades import wire_upgrades
+    from campaigns.broadcast_sending import wire_broadcasts
     from campaigns.triggers import wire_follow_ups
 
     wire_follow_ups()  # purchases, rank-ups, restocks -> follow-ups; their send-time rules
     wire_upgrades()  # member.upgraded -> the chat's full-member menu and congratulation
+    wire_broadcasts()  # broadcasts count in the follow-ups' daily promotional cap
 
 
 def register_schedule(app: Flask) -> None:

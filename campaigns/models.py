@@ -112,6 +112,9 @@ class BroadcastVariant(db.Model):
     # What the marketer wrote: [{"type": "text", "text": ...}, {"type": "image", "url": ...},
     # {"type": "products", "product_ids": [...]}]; built into LINE messages when sent.
     content: Mapped[list] = mapped_column(JSON, default=list)
+    # Taps on its product links: a multicast is one message for all, so a tap is known per
+    # variant, not per recipient.
+    clicks: Mapped[int] = mapped_column(default=0, server_default="0")
 
     broadcast: Mapped[Broadcast] = relationship(back_populates="variants")
 
@@ -131,6 +134,9 @@ class BroadcastRecipient(db.Model):
     variant_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcast_variants.id", ondelete="CASCADE"))  # None: holdout
     holdout: Mapped[bool] = mapped_column(default=False)
+    # The random draw (0-9999) made in SQL when the audience was frozen; holdout and variant
+    # follow from it, so the split can be checked afterwards.
+    draw: Mapped[int | None] = mapped_column()
     # pending -> batched (in a multicast batch; the batch's outcome is this row's) | skipped
     # (blocked, withdrawn, cap, cancelled: skip_reason) | held_out
     status: Mapped[str] = mapped_column(String(12), default="pending")

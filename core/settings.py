@@ -34,6 +34,10 @@ class Settings:
     demo_time_scale: float = 1.0
     quiet_hours: bool = True  # off (demos only): follow-ups go out at any hour
     test_clock_at: str = ""  # tests only: run the clock from this instant (core.clock)
+    # A broadcast reaching more members than this waits for an admin's approval (two people).
+    broadcast_approval_above: int = 10000
+    # What LINE charges per message beyond the plan's monthly quota, for the cost forecast.
+    line_overage_yen_per_message: float = 3.0
 
     @property
     def is_production(self) -> bool:
@@ -81,6 +85,8 @@ def load_settings(environ: dict | None = None) -> Settings:
         demo_time_scale=_float(env, "DEMO_TIME_SCALE", 1.0),
         quiet_hours=_on_off(env, "QUIET_HOURS", True),
         test_clock_at=env.get("TEST_CLOCK_AT", "").strip(),
+        broadcast_approval_above=int(_float(env, "BROADCAST_APPROVAL_ABOVE", 10000)),
+        line_overage_yen_per_message=_float(env, "LINE_OVERAGE_YEN_PER_MESSAGE", 3.0),
     )
     _check(values)
     if not values.secret_key:  # development only: production refuses this in _check

@@ -11,6 +11,7 @@ from linebot.v3.messaging import (
     Configuration,
     MessagingApi,
     MessagingApiBlob,
+    MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
     RichMenuBulkLinkRequest,
@@ -123,6 +124,26 @@ def push(to: str, messages: list[dict], *, retry_key: str) -> Sent:
     response = _call(lambda c: MessagingApi(c).push_message_with_http_info(
         request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT))
     return Sent(_request_id(response))
+
+
+def multicast(to: list[str], messages: list[dict], *, retry_key: str) -> Sent:
+    """One message to up to 500 users (LINE drops those who are not friends)."""
+    request = MulticastRequest.from_dict({"to": to, "messages": messages})
+    response = _call(lambda c: MessagingApi(c).multicast_with_http_info(
+        request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT))
+    return Sent(_request_id(response))
+
+
+def quota() -> int | None:
+    """The plan's monthly message limit (recipients of push and multicast); None: unlimited."""
+    answer = _call(lambda c: MessagingApi(c).get_message_quota(_request_timeout=TIMEOUT))
+    return answer.value if answer.type == "limited" else None
+
+
+def quota_consumption() -> int:
+    """Messages counted against the quota so far this month."""
+    return _call(lambda c: MessagingApi(c).get_message_quota_consumption(
+        _request_timeout=TIMEOUT)).total_usage
 
 
 def get_display_name(user_id: str) -> str | None:

@@ -1,6 +1,7 @@
 """Checks made at send time, never earlier: quiet hours, the daily promotional cap, and a
 sending pause when LINE's monthly quota has run out."""
 
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from flask import current_app
@@ -29,17 +30,47 @@ def quiet_hours_end(now: datetime) -> datetime | None:
     return morning.astimezone(now.tzinfo)
 
 
+# Other promotional sends counted in the one daily cap (e.g. campaigns' broadcasts):
+# counter(member_ids, day_start) -> {member_id: messages sent today or being sent}. line/
+# cannot read campaigns' tables, so campaigns registers its counter here.
+PromotionalCounter = Callable[[list[int], datetime], dict[int, int]]
+PROMOTIONAL_COUNTERS: list[PromotionalCounter] = []
+
+
+def count_promotional_with(counter: PromotionalCounter) -> None:
+    if counter not in PROMOTIONAL_COUNTERS:
+        PROMOTIONAL_COUNTERS.append(counter)
+
+
 def promotional_room(member_id: int, now: datetime, *, sender: str) -> int:
-    """How many more promotional messages the member may get today (business date): the cap
-    less those sent today and those other senders are sending now."""
-    local = to_business_time(now)
-    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
-    taken = db.session.scalar(
-        select(func.count(Delivery.id)).where(
-            Delivery.member_id == member_id, Delivery.promotional.is_(True),
+    """How many more promotional messages the member may get today (business date)."""
+    return promotional_rooms([member_id], now, sender=sender)[member_id]
+
+
+def promotional_rooms(member_ids: list[int], now: datetime, *,
+                      sender: str | None = None) -> dict[int, int]:
+    """Per member, the cap less the follow-ups sent today or other senders are sending now,
+    and every registered counter's (broadcasts) messages of today."""
+    day_start = business_day_start(now)
+    taken = dict(db.session.execute(
+        select(Delivery.member_id, func.count(Delivery.id)).where(
+            Delivery.member_id.in_(member_ids), Delivery.promotional.is_(True),
             or_(and_(Delivery.status == "sent", Delivery.sent_at >= day_start),
-                and_(Delivery.status == "sending", Delivery.claimed_by != sender))))
-    return max(0, DAILY_PROMOTIONAL_CAP - taken)
+                and_(Delivery.status == "sending", _other_sender(sender))))
+        .group_by(Delivery.member_id)).all())
+    for counter in PROMOTIONAL_COUNTERS:
+        for member_id, count in counter(member_ids, day_start).items():
+            taken[member_id] = taken.get(member_id, 0) + count
+    return {m: max(0, DAILY_PROMOTIONAL_CAP - taken.get(m, 0)) for m in member_ids}
+
+
+def _other_sender(sender: str | None):
+    return Delivery.claimed_by.is_not(None) if sender is None else Delivery.claimed_by != sender
+
+
+def business_day_start(now: datetime) -> datetime:
+    local = to_business_time(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
 
 
 def lock_daily_cap(member_ids: list[int]) -> None:

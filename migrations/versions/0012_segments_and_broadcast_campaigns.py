@@ -90,6 +90,7 @@ def upgrade():
     sa.Column('broadcast_id', sa.Integer(), nullable=False),
     sa.Column('label', sa.String(length=1), nullable=False),
     sa.Column('content', sa.JSON(), nullable=False),
+    sa.Column('clicks', sa.Integer(), server_default='0', nullable=False),
     sa.ForeignKeyConstraint(['broadcast_id'], ['broadcasts.id'], name=op.f('fk_broadcast_variants_broadcast_id_broadcasts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_broadcast_variants')),
     sa.UniqueConstraint('broadcast_id', 'label', name=op.f('uq_broadcast_variants_broadcast_id_label'))
@@ -100,6 +101,7 @@ def upgrade():
     sa.Column('member_id', sa.Integer(), nullable=True),
     sa.Column('variant_id', sa.Integer(), nullable=True),
     sa.Column('holdout', sa.Boolean(), nullable=False),
+    sa.Column('draw', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('skip_reason', sa.String(length=40), nullable=True),
     sa.Column('batch_id', sa.Integer(), nullable=True),

@@ -9,6 +9,7 @@ from line.sending import release_due_deliveries
 from members.models import Member
 from pos.purchases import record_purchase
 from purchases.receipts import LineInput, Receipt
+from tests.campaigns.broadcasting import draft, everyone, line_friends, marketer  # noqa: F401
 
 
 @pytest.fixture
