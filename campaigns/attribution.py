@@ -151,19 +151,21 @@ def broadcasts_started(since: datetime, until: datetime) -> list[Broadcast]:
                                    .order_by(started, Broadcast.id)))
 
 
-def broadcast_totals(broadcast_ids: list[int]) -> dict[int, dict[str, GroupResult]]:
-    """For each broadcast, its variants together ("sent") and its holdout ("holdout")."""
-    if not broadcast_ids:
-        return {}
+def broadcast_totals(broadcast_ids: list[int], *, sales: bool = True,
+                     ) -> dict[int, dict[str, GroupResult]]:
+    """For each broadcast, its variants together ("sent") and its holdout ("holdout"); only
+    the delivery counts when not `sales` (the list of broadcasts)."""
     where = BroadcastRecipient.broadcast_id.in_(broadcast_ids)
     group = case((_is_holdout(), literal(HOLDOUT)), else_=literal(SENT))
-    results = {}
-    for broadcast_id in broadcast_ids:
-        results[broadcast_id] = {SENT: GroupResult(SENT, "配信"),
-                                 HOLDOUT: GroupResult(HOLDOUT, HOLDOUT_LABEL)}
+    results = {broadcast_id: {SENT: GroupResult(SENT, "配信"),
+                              HOLDOUT: GroupResult(HOLDOUT, HOLDOUT_LABEL)}
+               for broadcast_id in broadcast_ids}
+    if not results:
+        return results
     flat = {(b, g): result for b, groups in results.items() for g, result in groups.items()}
     _fill_counts(flat, where, group, by_broadcast=True)
-    _fill_sales(flat, _broadcast_exposures(where, group), ("broadcast_id", "group"))
+    if sales:
+        _fill_sales(flat, _broadcast_exposures(where, group), ("broadcast_id", "group"))
     return results
 
 
