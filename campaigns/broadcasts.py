@@ -203,7 +203,10 @@ def reachable_count(broadcast: Broadcast) -> int:
     segment = db.session.get(Segment, broadcast.segment_id) if broadcast.segment_id else None
     if segment is None:
         return 0
-    audience = segments.audience(segment.definition, promotional=broadcast.promotional)
+    try:
+        audience = segments.audience(segment.definition, promotional=broadcast.promotional)
+    except segments.InvalidSegment as exc:
+        raise InvalidBroadcast({"segment_id": f"配信対象の条件が使えません。{exc}"}) from exc
     return db.session.scalar(select(func.count()).select_from(audience.subquery()))
 
 

@@ -15,6 +15,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
+from rq import get_current_job
 from sqlalchemy import and_, or_, select, update
 
 from core import jobs, processes
@@ -35,6 +36,12 @@ SEND_TIMEOUT = 120
 CLAIM_LEASE = timedelta(seconds=SEND_TIMEOUT + 60)
 
 log = logging.getLogger("jobs")
+
+
+def job_log(message: str, *args) -> None:
+    """One line for the person on call, tagged with the job it came from."""
+    job = get_current_job()
+    log.info("job %s: " + message, job.id if job else "-", *args)
 
 
 def add_batch(*, source: str, to: list[str], messages: list[dict], promotional: bool = True,
@@ -173,8 +180,8 @@ def _record(batch: MulticastBatch, outcome) -> None:
         db.session.add(CampaignAlert(kind="refused", message=(
             f"{batch.source} 一斉配信 #{batch.id}（{len(batch.to)}人）: {outcome}")[:500]))
         _finish(batch, "failed", error=str(outcome))
-    log.info("multicast %s (%s, %d users): %s", batch.id, batch.source, len(batch.to),
-             batch.status)
+    job_log("multicast %s (%s, %d users): %s", batch.id, batch.source, len(batch.to),
+            batch.status)
 
 
 def _finish(batch: MulticastBatch, status: str, *, request_id: str | None = None,

@@ -8,12 +8,8 @@ from datetime import timedelta
 import pytest
 
 from campaigns import broadcasts
-from campaigns.broadcast_sending import (
-    form_batches,
-    freeze,
-    reconcile_broadcasts,
-    release_due_broadcasts,
-)
+from campaigns.broadcast_audience import freeze
+from campaigns.broadcast_sending import form_batches, reconcile_broadcasts, release_due_broadcasts
 from campaigns.models import Broadcast, BroadcastVariant
 from line.models import MulticastBatch
 from members.models import FollowStatus
