@@ -211,8 +211,9 @@ def reachable_count(broadcast: Broadcast) -> int:
 
 
 def progress(broadcast_id: int) -> dict:
-    """Where the sending stands: recipients by outcome, the pace and the time left."""
-    broadcast = _get(broadcast_id)
+    """Where the sending stands: recipients by outcome, the pace (a 5-minute mean) and the
+    time left. Read fresh: the console polls it while workers change the rows."""
+    broadcast = _get(broadcast_id, fresh=True)
     rows = db.session.execute(
         select(BroadcastRecipient.status, BroadcastRecipient.skip_reason, MulticastBatch.status,
                func.count())
@@ -270,8 +271,8 @@ def forecast(broadcast_id: int) -> dict:
             "overage_yen": round(overage * yen)}
 
 
-def _get(broadcast_id: int) -> Broadcast:
-    broadcast = db.session.get(Broadcast, broadcast_id)
+def _get(broadcast_id: int, *, fresh: bool = False) -> Broadcast:
+    broadcast = db.session.get(Broadcast, broadcast_id, populate_existing=fresh)
     if broadcast is None:
         raise InvalidBroadcast({"broadcast": "配信が見つかりません。"})
     return broadcast
