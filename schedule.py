@@ -1,7 +1,7 @@
 """Every periodic job, declared in one place. Cron fields are in business time (Asia/Tokyo)."""
 
 from bot import events as webhook_events
-from campaigns import triggers
+from campaigns import broadcast_sending, triggers
 from core import events as domain_events
 from core import maintenance
 from line import sending
@@ -21,4 +21,9 @@ SCHEDULE = [
     (domain_events.redispatch_lost_events, "maintenance", {"interval": 120}),
     # Date-based flows (warranty, win-back, upgrade prompts): mid-morning, after quiet hours.
     (triggers.daily_sweep, "followups", {"cron": "0 10 * * *"}),
+    # Scheduled broadcasts whose time has come: audience frozen, sending started.
+    (broadcast_sending.release_due_broadcasts, "campaigns", {"interval": 15}),
+    # Broadcasts finished from the tables: batches due or left by a dead sender, recipients
+    # not yet in a batch, and completion.
+    (broadcast_sending.reconcile_broadcasts, "campaigns", {"interval": 60}),
 ]
