@@ -26,7 +26,7 @@ from core.extensions import db
 from core.types import UTCDateTime
 from coupons.models import IssuedCoupon
 from line.models import Delivery, MulticastBatch
-from purchases.models import Purchase, PurchaseStatus
+from purchases.models import Channel, Purchase, PurchaseStatus
 
 HOLDOUT = "holdout"
 HOLDOUT_LABEL = "比較グループ（配信なし）"
@@ -139,7 +139,7 @@ def flow_results(since: datetime, until: datetime,
     exposures = (select(Delivery.flow.label("group"), Delivery.member_id,
                         Delivery.sent_at.label("starts"), literal(days, Integer).label("days"))
                  .where(sent).subquery())
-    _fill_sales(groups, exposures, ("group",))
+    _fill_sales(groups, exposures, ("group",), overlapping=True)
     order = list(FLOWS)
     return sorted(groups.values(),
                   key=lambda g: (order.index(g.key) if g.key in order else len(order), g.key))
@@ -228,32 +228,58 @@ def _count(result: GroupResult, status, reason, batch_status, n: int) -> None:
         result.pending += n
 
 
-def _fill_sales(groups: dict, exposures, keys: tuple[str, ...]) -> None:
-    """Purchasers, purchases and revenue per group, by channel and all together."""
-    bought = _purchases_in_window(exposures, keys)
-    group_by = [bought.c[k] for k in keys]
-    figures = (func.count(distinct(bought.c.member_id)), func.count(bought.c.purchase_id),
-               func.coalesce(func.sum(bought.c.total), 0))
-    by_channel = select(*group_by, bought.c.channel, *figures).group_by(*group_by,
-                                                                        bought.c.channel)
-    overall = select(*group_by, literal("all"), *figures).group_by(*group_by)
-    for statement in (by_channel, overall):
-        for row in db.session.execute(statement):
-            key = tuple(row[:len(keys)]) if len(keys) > 1 else row[0]
-            if key in groups:
-                groups[key].sales[str(row[len(keys)])] = Sales(*map(int, row[-3:]))
+def _fill_sales(groups: dict, exposures, keys: tuple[str, ...], *,
+                overlapping: bool = False) -> None:
+    """Purchasers, purchases and revenue per group, by channel and all together, in one
+    query: purchases per member first, then members per group (a member who bought in both
+    channels is one purchaser of the group)."""
+    bounds = _window_bounds(exposures)
+    if bounds is None:
+        return
+    bought = _purchases_in_window(exposures, keys, bounds, overlapping)
+    store = bought.c.channel == Channel.STORE
+    per_member = (select(*[bought.c[k] for k in keys], bought.c.member_id,
+                         func.sum(case((store, 1), else_=0)).label("store_n"),
+                         func.sum(case((store, bought.c.total), else_=0)).label("store_yen"),
+                         func.count().label("n"), func.sum(bought.c.total).label("yen"))
+                  .group_by(*[bought.c[k] for k in keys], bought.c.member_id).subquery())
+    m = per_member.c
+    key_columns = [m[k] for k in keys]
+    totals = select(
+        *key_columns,
+        func.sum(case((m.store_n > 0, 1), else_=0)), func.sum(m.store_n), func.sum(m.store_yen),
+        func.sum(case((m.n > m.store_n, 1), else_=0)), func.sum(m.n - m.store_n),
+        func.sum(m.yen - m.store_yen),
+        func.count(), func.sum(m.n), func.sum(m.yen)).group_by(*key_columns)
+    for row in db.session.execute(totals):
+        key = tuple(row[:len(keys)]) if len(keys) > 1 else row[0]
+        if key in groups:
+            figures = [int(n or 0) for n in row[len(keys):]]
+            groups[key].sales = {channel: Sales(*figures[i * 3:i * 3 + 3])
+                                 for i, channel in enumerate((*CHANNELS, "all"))}
 
 
-def _purchases_in_window(exposures, keys: tuple[str, ...]):
-    """Each group's distinct completed purchases made inside one of its members' windows."""
-    return (select(*[exposures.c[k] for k in keys], Purchase.id.label("purchase_id"),
-                   Purchase.member_id, Purchase.channel, Purchase.total)
-            .join(Purchase, and_(
-                Purchase.member_id == exposures.c.member_id,
-                Purchase.status == PurchaseStatus.COMPLETED,
-                Purchase.purchased_at >= exposures.c.starts,
-                Purchase.purchased_at < days_after(exposures.c.starts, exposures.c.days)))
-            .distinct().subquery())
+def _window_bounds(exposures) -> tuple[datetime, datetime] | None:
+    """When the first window opens and the last one closes: a range the purchases are cut
+    to before they are joined to the members (the windows are a thin slice of the history)."""
+    opens, closes = db.session.execute(select(
+        func.min(exposures.c.starts),
+        func.max(days_after(exposures.c.starts, exposures.c.days)))).one()
+    return None if opens is None else (opens, closes)
+
+
+def _purchases_in_window(exposures, keys: tuple[str, ...], bounds, overlapping: bool):
+    """Each group's completed purchases made inside one of its members' windows; with
+    `overlapping` windows (a member sent a flow twice) a purchase counts once per group."""
+    statement = (select(*[exposures.c[k] for k in keys], Purchase.id.label("purchase_id"),
+                        Purchase.member_id, Purchase.channel, Purchase.total)
+                 .join(Purchase, and_(
+                     Purchase.member_id == exposures.c.member_id,
+                     Purchase.status == PurchaseStatus.COMPLETED,
+                     Purchase.purchased_at >= bounds[0], Purchase.purchased_at < bounds[1],
+                     Purchase.purchased_at >= exposures.c.starts,
+                     Purchase.purchased_at < days_after(exposures.c.starts, exposures.c.days))))
+    return (statement.distinct() if overlapping else statement).subquery()
 
 
 def _opens(broadcast: Broadcast) -> datetime | None:
