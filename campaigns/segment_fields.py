@@ -62,6 +62,7 @@ class Window:
         self.now = now
         self.tz = current_app.config["SETTINGS"].tz
         self.today = now.astimezone(self.tz).date()
+        self.rfm = None  # the scores, built once per query however many R/F/M tests use them
 
     def day_start(self, day: date) -> datetime:
         return datetime.combine(day, time(0), tzinfo=self.tz).astimezone(UTC)
@@ -149,7 +150,14 @@ def marketing_consent_granted():
 
 def rfm_scores(window):
     """R, F and M as 1-5 quintiles (5 best) over the members with a completed purchase in the
-    last 365 days: recency of the last purchase, number of purchases, yen spent."""
+    last 365 days: recency of the last purchase, number of purchases, yen spent. One CTE per
+    query (PostgreSQL computes it once for all the R, F and M tests of a segment)."""
+    if window.rfm is None:
+        window.rfm = _rfm_scores(window)
+    return window.rfm
+
+
+def _rfm_scores(window):
     since = window.days_ago(RFM_DAYS)
     per_member = (select(Purchase.member_id.label("member_id"),
                          func.max(Purchase.purchased_at).label("last"),
@@ -163,7 +171,7 @@ def rfm_scores(window):
                   func.ntile(5).over(order_by=(c.last, c.member_id)).label("r"),
                   func.ntile(5).over(order_by=(c.frequency, c.member_id)).label("f"),
                   func.ntile(5).over(order_by=(c.monetary, c.member_id)).label("m"),
-                  ).subquery("rfm")
+                  ).cte("rfm")
 
 
 # --- the conditions ----------------------------------------------------------------------------
@@ -238,15 +246,17 @@ def _days_since_last_purchase(op, value, window):
 
 
 def _purchase_count(op, value, window):
-    count = _purchase_aggregate(func.count(Purchase.id),
-                                Purchase.purchased_at >= window.days_ago(value["days"]))
-    return _compare(count, op, value["count"])
+    return _aggregate_test(func.count(Purchase.id), op, value["count"], window, value["days"])
 
 
 def _spend(op, value, window):
-    total = _purchase_aggregate(func.coalesce(func.sum(Purchase.total), 0),
-                                Purchase.purchased_at >= window.days_ago(value["days"]))
-    return _compare(total, op, value["amount"])
+    return _aggregate_test(func.coalesce(func.sum(Purchase.total), 0), op, value["amount"],
+                           window, value["days"])
+
+
+def _aggregate_test(aggregate, op, threshold, window, days):
+    since = Purchase.purchased_at >= window.days_ago(days)
+    return _compare(_purchase_aggregate(aggregate, since), op, threshold)
 
 
 def _rfm(letter):
