@@ -57,17 +57,15 @@ GENERATE = [
                               coupon_discount, status, created_at)
        SELECT CASE WHEN s = 21 THEN 'online' ELSE 'store' END, s, 'B' || i,
               1 + (power(random(), 2) * ({members} * 0.6 - 1))::int,
-              now() - random() * interval '730 days', 0, 0,
+              now() - random() * interval '730 days', 300 * (3 + (random() * 97)::int), 0,
               CASE WHEN random() < 0.95 THEN 'completed' ELSE 'returned' END, now()
        FROM generate_series(1, {purchases}) i,
             LATERAL (SELECT 1 + (random() * 20)::int AS s, i AS x) st""",
     """INSERT INTO purchase_lines (purchase_id, product_id, quantity, unit_price, discount,
                                    line_total)
-       SELECT p.id, 1 + ((p.id * 7 + n * 131 + (random() * 400)::int) % 2000), 1, 3000, 0, 3000
+       SELECT p.id, 1 + ((p.id * 7 + n * 131 + (random() * 400)::int) % 2000), 1,
+              p.total / {lines}, 0, p.total / {lines}
        FROM purchases p, generate_series(1, {lines}) n""",
-    """UPDATE purchases SET total = l.total FROM (
-           SELECT purchase_id, sum(line_total) total FROM purchase_lines GROUP BY purchase_id) l
-       WHERE l.purchase_id = purchases.id""",
 ]
 
 
