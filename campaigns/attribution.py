@@ -55,6 +55,7 @@ class GroupResult:
     pending: int = 0
     coupons_issued: int = 0
     coupons_redeemed: int = 0
+    clicks: int | None = None  # taps on a variant's product links (counted per variant)
     sales: dict[str, Sales] = field(default_factory=dict)  # "store", "online", "all"
 
     def sales_in(self, channel: str) -> Sales:
@@ -115,6 +116,8 @@ def broadcast_results(broadcast_id: int) -> BroadcastResults | None:
         return None
     where = BroadcastRecipient.broadcast_id == broadcast_id
     groups = {v.label: _new_group(v.label) for v in broadcast.variants}
+    for variant in broadcast.variants:
+        groups[variant.label].clicks = variant.clicks
     _fill_counts(groups, where, _variant_group())
     _fill_sales(groups, _broadcast_exposures(where, _variant_group()), ("group",))
     if HOLDOUT in groups:  # last, whatever its label sorts as

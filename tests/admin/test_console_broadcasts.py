@@ -76,6 +76,7 @@ def test_results_page_shows_each_group_figure_by_figure(client, login, ab_test, 
     assert a == {
         "recipients": "5", "delivered": "3", "skipped": "2", "failed": "0", "pending": "0",
         "coupons": "2",  # 2 issued / 1 used
+        "clicks": "3",
         "purchasers-store": "2", "purchases-store": "2", "revenue-store": "¥4,000",
         "purchasers-online": "2", "purchases-online": "2", "revenue-online": "¥6,000",
         "purchasers-all": "3", "purchases-all": "4", "revenue-all": "¥10,000",
@@ -87,8 +88,8 @@ def test_results_page_shows_each_group_figure_by_figure(client, login, ab_test, 
     assert (b["revenue-all"], b["failed"], b["conversion"], b["lift-revenue"]) == (
         "¥6,000", "1", "50.0%", "+¥2,000")
     assert (holdout["recipients"], holdout["revenue-store"], holdout["revenue-online"],
-            holdout["revenue-per-member"], holdout["lift-conversion"]) == (
-        "4", "¥2,500", "¥1,500", "¥1,000", "—")
+            holdout["revenue-per-member"], holdout["lift-conversion"], holdout["clicks"]) == (
+        "4", "¥2,500", "¥1,500", "¥1,000", "—", "—")
     assert "確定" in html and "2026-11-09 12:00" in html  # B went out 12:00 JST, + 7 days
 
 

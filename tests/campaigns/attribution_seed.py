@@ -86,6 +86,7 @@ class Seed:
 def seed_ab_test(seed: Seed, session) -> Broadcast:
     """Variant A (5 drawn, 3 delivered), B (2 drawn, 1 delivered, 1 failed), holdout of 4."""
     broadcast, v = seed.broadcast()
+    v["A"].clicks = 3  # taps on A's product links
     batch_a = seed.batch(broadcast, sent_at=A_SENT)
     batch_b = seed.batch(broadcast, sent_at=B_SENT)
     batch_b_failed = seed.batch(broadcast, status="failed")

@@ -29,7 +29,7 @@ def test_variant_a_counts_its_recipients_deliveries_skips_and_coupons(ab_test, c
 
     assert (a.label, a.recipients, a.delivered, a.failed, a.pending) == ("パターンA", 5, 3, 0, 0)
     assert a.skipped == {"blocked": 1, "cap": 1}
-    assert (a.coupons_issued, a.coupons_redeemed) == (2, 1)
+    assert (a.coupons_issued, a.coupons_redeemed, a.clicks) == (2, 1, 3)
 
 
 def test_variant_a_sales_count_only_completed_purchases_inside_each_window(ab_test, clock):
