@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from admin import broadcast_form, display
 from admin.models import Role
+from admin.query_args import is_possible_key
 from campaigns import broadcasts
 from campaigns.models import Broadcast, Segment
 from catalog.models import Product
@@ -34,7 +35,7 @@ class CampaignPages:
     @expose("/new", methods=["GET", "POST"])
     def new(self):
         form = broadcast_form.new_form(request.form if request.method == "POST" else None)
-        original = db.session.get(Broadcast, request.args.get("copy", 0, type=int))
+        original = find_broadcast(request.args.get("copy", 0, type=int))
         if original is not None and request.method == "GET":
             broadcast_form.fill_from(form, original)
         general = []
@@ -54,7 +55,7 @@ class CampaignPages:
 
     @expose("/<int:broadcast_id>")
     def detail(self, broadcast_id):
-        broadcast = db.session.get(Broadcast, broadcast_id) or abort(404)
+        broadcast = find_broadcast(broadcast_id) or abort(404)
         return self.render("admin/broadcast_detail.html", broadcast=broadcast,
                            segment=db.session.get(Segment, broadcast.segment_id or 0),
                            coupon=db.session.get(CouponDefinition,
@@ -91,12 +92,12 @@ class CampaignPages:
 
     @expose("/<int:broadcast_id>/progress.json")
     def progress_json(self, broadcast_id):
-        if db.session.get(Broadcast, broadcast_id) is None:
+        if find_broadcast(broadcast_id) is None:
             abort(404)
         return jsonify(_progress(broadcasts.progress(broadcast_id)))
 
     def _attempt(self, broadcast_id, change, done: str):
-        if db.session.get(Broadcast, broadcast_id) is None:
+        if find_broadcast(broadcast_id) is None:
             abort(404)
         try:
             change()
@@ -106,6 +107,13 @@ class CampaignPages:
             for message in exc.errors.values():
                 flash(message, "error")
         return redirect(url_for(".detail", broadcast_id=broadcast_id))
+
+
+def find_broadcast(broadcast_id: int) -> Broadcast | None:
+    """The broadcast a URL names; None for an id no row can have (past the column's range)."""
+    if not is_possible_key(Broadcast, str(broadcast_id)):
+        return None
+    return db.session.get(Broadcast, broadcast_id)
 
 
 def _progress(figures: dict) -> dict:

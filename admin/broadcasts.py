@@ -10,7 +10,7 @@ from flask_admin import expose
 from sqlalchemy import select
 
 from admin import display
-from admin.broadcast_campaigns import CampaignPages
+from admin.broadcast_campaigns import CampaignPages, find_broadcast
 from admin.views import SecureBaseView
 from campaigns import attribution, broadcasts
 from campaigns.models import Broadcast
@@ -53,7 +53,9 @@ class BroadcastsView(CampaignPages, SecureBaseView):
 
     @expose("/<int:broadcast_id>/results")
     def results(self, broadcast_id):
-        results = attribution.broadcast_results(broadcast_id) or abort(404)
+        if find_broadcast(broadcast_id) is None:
+            abort(404)
+        results = attribution.broadcast_results(broadcast_id)
         return self.render("admin/broadcast_results.html", results=results,
                            broadcast=results.broadcast, chart=chart_data(results.groups),
                            **_helpers())

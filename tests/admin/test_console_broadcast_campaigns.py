@@ -208,3 +208,18 @@ def test_copy_and_edit_starts_the_form_from_a_saved_broadcast(
     assert 'value="冬のセール（コピー）"' in page and 'value="15"' in page
     assert "冬のセールが始まりました</textarea>" in page and "SCARF-1</textarea>" in page
     assert f'<option selected value="{segment.id}">' in page
+
+
+@pytest.mark.parametrize("method, url", [
+    ("GET", "/admin/broadcasts/{id}"), ("GET", "/admin/broadcasts/{id}/results"),
+    ("GET", "/admin/broadcasts/{id}/progress.json"), ("POST", "/admin/broadcasts/{id}/cancel"),
+    ("POST", "/admin/broadcasts/{id}/approve"), ("GET", "/admin/broadcasts/new?copy={id}"),
+])
+@pytest.mark.parametrize("broadcast_id", [999, 2**31, 10**20])
+def test_a_broadcast_no_row_can_be_is_not_found(client, login, method, url, broadcast_id):
+    login(role="admin")
+    data = {"csrf_token": _token(client)} if method == "POST" else None
+
+    answer = client.open(url.format(id=broadcast_id), method=method, data=data)
+
+    assert answer.status_code == (200 if "copy" in url else 404)
