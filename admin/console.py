@@ -2,11 +2,13 @@
 
 from flask_admin import Admin
 
+from admin.broadcasts import BroadcastsView, EffectsView
 from admin.catalog import CatalogImportView, StockView
 from admin.follow_ups import AlertView, DeliveryLogView, FlowsView
 from admin.message_templates import MessageTemplateView
 from admin.models import ConsoleUser, Role
 from admin.registers import LoyaltySettingsView, OnlineOrderImportView, RegisterKeysView
+from admin.segments import SegmentsView
 from admin.system import SystemView
 from admin.views import AdminOnlyModelView, SecureIndexView, SecureModelView
 from bot.models import WebhookEvent
@@ -117,6 +119,9 @@ def build_console() -> Admin:
     console.add_view(LoyaltySettingsView(LoyaltySettings, session, name="ポイント・ランク設定",
                                          category="会員"))
     console.add_view(FlowsView(name="フォローアップ", category="配信", endpoint="flows"))
+    console.add_view(BroadcastsView(name="一斉配信", category="配信", endpoint="broadcasts"))
+    console.add_view(EffectsView(name="効果比較", category="配信", endpoint="effects"))
+    console.add_view(SegmentsView(name="配信対象", category="配信", endpoint="segments"))
     console.add_view(DeliveryLogView(Delivery, session, name="配信ログ", category="配信"))
     console.add_view(AlertView(CampaignAlert, session, name="配信アラート", category="配信"))
     console.add_view(ReadOnlyLedgerView(WebhookEvent, session, name="Webhookイベント",
