@@ -28,9 +28,8 @@ ACTIONS = {  # what each button does, who may press it, and what the page then s
 
 
 class CampaignPages:
-    """Mixed into the broadcasts view: /new (?copy=<id> starts from a saved one), /<id>, the
-    actions and /<id>/progress.json. A saved broadcast is not edited in place (the engine has
-    no update yet): its copy is edited and saved as a new draft."""
+    """Mixed into the broadcasts view: /new (?copy=<id> starts from a saved one), /<id>/edit
+    (a draft, edited in place), /<id>, the actions and /<id>/progress.json."""
 
     @expose("/new", methods=["GET", "POST"])
     def new(self):
@@ -38,12 +37,32 @@ class CampaignPages:
         original = find_broadcast(request.args.get("copy", 0, type=int))
         if original is not None and request.method == "GET":
             broadcast_form.fill_from(form, original)
+        save = lambda arguments: broadcasts.create_draft(  # noqa: E731
+            **arguments, created_by=current_user)
+        return self._form_page(form, save, editing=None)
+
+    @expose("/<int:broadcast_id>/edit", methods=["GET", "POST"])
+    def edit(self, broadcast_id):
+        broadcast = find_broadcast(broadcast_id) or abort(404)
+        if broadcast.status != "draft":
+            flash("下書きの配信だけを編集できます。確定後の変更はコピーして編集してください。",
+                  "error")
+            return redirect(url_for(".detail", broadcast_id=broadcast_id))
+        form = broadcast_form.new_form(request.form if request.method == "POST" else None)
+        if request.method == "GET":
+            broadcast_form.fill_from(form, broadcast, copy=False)
+        save = lambda arguments: broadcasts.update_draft(  # noqa: E731
+            broadcast_id, **arguments, edited_by=current_user)
+        return self._form_page(form, save, editing=broadcast)
+
+    def _form_page(self, form, save, *, editing):
+        """The form; on POST its arguments saved by `save`, or the errors shown by the fields."""
         general = []
         if request.method == "POST":
             arguments = broadcast_form.draft_arguments(form)
             if arguments is not None:
                 try:
-                    draft = broadcasts.create_draft(**arguments, created_by=current_user)
+                    draft = save(arguments)
                     flash("下書きを保存しました。プレビューと費用を確認して確定してください。")
                     return redirect(url_for(".detail", broadcast_id=draft.id))
                 except broadcasts.InvalidBroadcast as exc:
@@ -51,7 +70,8 @@ class CampaignPages:
                     general = broadcast_form.put_errors(form, exc.errors)
             flash("保存できませんでした。入力を確認してください。", "error")
         return self.render("admin/broadcast_form.html", form=form, general=general,
-                           slots=broadcast_form.slots, labels=broadcast_form.LABELS)
+                           editing=editing, slots=broadcast_form.slots,
+                           labels=broadcast_form.LABELS)
 
     @expose("/<int:broadcast_id>")
     def detail(self, broadcast_id):

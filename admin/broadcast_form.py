@@ -12,6 +12,7 @@ from wtforms.fields import SelectChoice
 
 from campaigns.models import Segment
 from catalog.models import Product
+from core.clock import to_business_time
 from core.extensions import db
 from coupons.models import CouponDefinition
 from members.models import Member
@@ -148,14 +149,17 @@ def member_matching(code: str) -> Member | None:
         or_(Member.member_number == code, Member.line_user_id == code)))
 
 
-def fill_from(form: BroadcastForm, broadcast) -> None:
-    """The form showing a saved broadcast's settings and messages (to make a copy of it)."""
-    form.name.data = f"{broadcast.name}（コピー）"[:100]
+def fill_from(form: BroadcastForm, broadcast, *, copy: bool = True) -> None:
+    """The form showing a saved broadcast's settings and messages: to make a copy of it (a new
+    name, sent when confirmed) or to edit the draft itself (its name and time as they are)."""
+    form.name.data = f"{broadcast.name}（コピー）"[:100] if copy else broadcast.name
     form.segment_id.data = str(broadcast.segment_id or "")
     form.coupon_definition_id.data = str(broadcast.coupon_definition_id or "")
     form.holdout_percent.data = str(broadcast.holdout_percent)
     form.over_quota.data = broadcast.over_quota
-    form.timing.data = "now"
+    form.timing.data = "at" if broadcast.send_at and not copy else "now"
+    if broadcast.send_at and not copy:
+        form.send_at.data = to_business_time(broadcast.send_at).strftime(SEND_AT_FORMAT)
     for variant in broadcast.variants:
         for (kind, value), item in zip(slots(form, variant.label), variant.content,
                                        strict=False):

@@ -61,6 +61,47 @@ def create_draft(*, name: str, segment_id: int, variants: list[list[dict]],
     return broadcast
 
 
+def update_draft(broadcast_id: int, *, name: str, segment_id: int, variants: list[list[dict]],
+                 holdout_percent: int = 0, coupon_definition_id: int | None = None,
+                 send_at: datetime | None = None, over_quota: str = "stop",
+                 edited_by=None) -> Broadcast:
+    """Replace a draft's settings and messages with checked ones. Only a draft: the row is
+    locked first, so a confirm pressed meanwhile either waits for this edit or refuses it."""
+    broadcast = db.session.scalar(select(Broadcast).where(Broadcast.id == broadcast_id)
+                                  .with_for_update().execution_options(populate_existing=True))
+    if broadcast is None:
+        raise InvalidBroadcast({"broadcast": "配信が見つかりません。"})
+    errors = _check_draft(name, segment_id, variants, holdout_percent, coupon_definition_id,
+                          send_at, over_quota)
+    if broadcast.status != "draft":
+        errors = {"status": "下書きの配信だけを編集できます。"}
+    if errors:
+        db.session.rollback()
+        raise InvalidBroadcast(errors)
+    broadcast.name, broadcast.segment_id = name.strip(), segment_id
+    broadcast.holdout_percent, broadcast.over_quota = holdout_percent, over_quota
+    broadcast.coupon_definition_id = coupon_definition_id
+    broadcast.send_at = _as_utc(send_at) if send_at else None
+    _replace_variants(broadcast, variants)
+    db.session.commit()
+    log.info("broadcast %s draft edited by %s", broadcast.id, getattr(edited_by, "id", None))
+    return broadcast
+
+
+def _replace_variants(broadcast: Broadcast, variants: list[list[dict]]) -> None:
+    """Same label: content rewritten in place (the row keeps its id); labels no longer used go,
+    new ones are added. The flush between keeps (broadcast, label) unique at every step."""
+    wanted = dict(zip(broadcast_content.LABELS, variants, strict=False))
+    for variant in list(broadcast.variants):
+        if variant.label in wanted:
+            variant.content = wanted.pop(variant.label)
+        else:
+            broadcast.variants.remove(variant)
+    db.session.flush()
+    broadcast.variants.extend(BroadcastVariant(label=label, content=content)
+                              for label, content in wanted.items())
+
+
 def _check_draft(name, segment_id, variants, holdout_percent, coupon_definition_id, send_at,
                  over_quota) -> dict[str, str]:
     errors = {}
