@@ -8,15 +8,19 @@ one sender. Redis only carries hints: `reconcile_broadcasts` finds from the tabl
 (pending recipients, batches due or held by a dead sender) and finishes it.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, update
+from flask import current_app
+from sqlalchemy import BigInteger, bindparam, exists, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from campaigns import alerts, broadcast_content
 from campaigns.broadcast_audience import freeze
 from campaigns.models import Broadcast, BroadcastRecipient, BroadcastVariant
 from core import jobs, locks
 from core.after_commit import after_commit
+from core.bulk import among
 from core.clock import utcnow
 from core.extensions import db
 from coupons import service as coupons
@@ -28,7 +32,8 @@ from line.models import MulticastBatch
 from line.multicast import job_log
 from members.models import FollowStatus, Member
 
-BATCHES_PER_RUN = 20  # then the job queues itself again, so no job runs long
+BATCHES_PER_CHUNK = 8  # formed in one transaction (up to 4,000 recipients), then sent at once
+CHUNKS_PER_RUN = 10  # then the job queues itself again, so no job runs long
 
 
 @jobs.job("campaigns", timeout=60)
@@ -56,51 +61,123 @@ def _start(broadcast_id: int) -> int:
 
 @jobs.job("campaigns", timeout=900)
 def form_batches(broadcast_id: int) -> dict:
-    """Form and send up to BATCHES_PER_RUN batches, then queue itself for the rest. Any number
-    of these may run at once for one broadcast: each recipient joins one batch."""
+    """Form and send up to CHUNKS_PER_RUN chunks of batches, then queue itself for the rest.
+    Any number of these may run at once for one broadcast: each recipient joins one batch.
+    On PostgreSQL a chunk is sent while the next is formed (overlapping LINE's and the
+    database's waits)."""
     room = _quota_room(broadcast_id)
     formed = skipped = 0
-    for _ in range(BATCHES_PER_RUN):
-        batch_id, more, passed = _form_one_batch(broadcast_id, room)
-        skipped += passed
-        if batch_id is not None:
-            formed += 1
-            sent_to = len(db.session.get(MulticastBatch, batch_id).to)
-            room = None if room is None else room - sent_to
-            multicast.send(batch_id)
-        if not more:
-            break
-    else:
-        after_commit(lambda: form_batches.enqueue(broadcast_id))
-    complete_if_done(broadcast_id)
+    with _ChunkSender() as sender:
+        for _ in range(CHUNKS_PER_RUN):
+            batches, more, passed = _form_chunk(broadcast_id, room)
+            skipped += passed
+            formed += len(batches)
+            if room is not None:
+                room -= sum(size for _, size in batches)
+            sender.send([batch_id for batch_id, _ in batches])
+            if not more:
+                break
+        else:
+            after_commit(lambda: form_batches.enqueue(broadcast_id))
+    complete_if_done(broadcast_id)  # after the last chunk's sends were recorded
     db.session.commit()
     job_log("broadcast %s: %d batches formed and sent, %d skipped", broadcast_id, formed, skipped)
     return {"batches": formed, "skipped": skipped}
 
 
-def _form_one_batch(broadcast_id: int, quota_room: int | None):
-    """(batch id or None, whether to go on, recipients skipped). Commits."""
+class _ChunkSender:
+    """Sends a formed chunk's batches (line.multicast.send_many), on PostgreSQL in a
+    background thread with its own app context, session and connection, at most one chunk at
+    a time. Safe for exactly-once: a chunk is handed over only after the transaction that
+    wrote its batches, retry keys and recipients committed, and the sender claims each batch
+    with a conditional UPDATE like any other sender; if this worker dies, the committed
+    batches are found and sent by the reconciler with the same retry keys."""
+
+    def __init__(self):
+        self.app = current_app._get_current_object()
+        self.background = db.session.get_bind().dialect.name == "postgresql"
+        self.pool = ThreadPoolExecutor(max_workers=1) if self.background else None
+        self.sending = None
+
+    def send(self, batch_ids: list[int]) -> None:
+        self.wait()
+        if not batch_ids:
+            return
+        if self.pool is None:  # SQLite: one writer at a time; send here
+            multicast.send_many(batch_ids)
+            return
+        self.sending = self.pool.submit(self._send_with_own_session, batch_ids)
+
+    def _send_with_own_session(self, batch_ids: list[int]) -> None:
+        with self.app.app_context():
+            multicast.send_many(batch_ids)
+
+    def wait(self) -> None:
+        if self.sending is not None:
+            sending, self.sending = self.sending, None
+            sending.result()  # a failure fails the job; the batches' claims were released
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            self.wait()
+        finally:
+            if self.pool is not None:
+                self.pool.shutdown(wait=True)
+
+
+def _form_chunk(broadcast_id: int, quota_room: int | None):
+    """([(batch id, recipients)], whether to go on, recipients skipped). Commits.
+
+    Up to BATCHES_PER_CHUNK batches in one transaction, under the broadcast's formation lock:
+    the checks, the batches with their retry keys and the recipients moved into them commit
+    together or not at all, exactly as one batch did."""
     now = utcnow()
     locks.hold_until_commit(f"broadcast-form:{broadcast_id}")
-    live = db.session.execute(  # holds the broadcast row: a pause waits for this batch
+    live = db.session.execute(  # holds the broadcast row: a pause waits for this chunk
         update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == "sending")
         .values(status="sending").execution_options(synchronize_session=False)).rowcount
     if not live or _held_back(broadcast_id, now):
         db.session.commit()
-        return None, False, 0
+        return [], False, 0
     broadcast = db.session.get(Broadcast, broadcast_id)
     candidates = _next_candidates(broadcast_id)
     if not candidates:
         db.session.commit()
-        return None, False, 0
+        return [], False, 0
     ready, passed = _send_time_checks(broadcast, candidates, now)
-    if quota_room is not None and len(ready) > quota_room:
+    groups = _batches_of(ready)
+    fitting = _within_quota(groups, quota_room)
+    batches = _write_batches(broadcast, fitting) if fitting else []
+    if len(fitting) < len(groups):
         _stop_at_quota(broadcast)
-        db.session.commit()
-        return None, False, passed
-    batch_id = _write_batch(broadcast, ready) if ready else None
     db.session.commit()
-    return batch_id, True, passed
+    return batches, len(fitting) == len(groups), passed
+
+
+def _batches_of(ready: list) -> list[list]:
+    """The recipients in id order, cut into batches of one variant each (≤ 500)."""
+    by_variant: dict[int, list] = {}
+    for row in ready:
+        by_variant.setdefault(row.variant_id, []).append(row)
+    size = multicast.MAX_RECIPIENTS
+    return [rows[i:i + size] for rows in by_variant.values() for i in range(0, len(rows), size)]
+
+
+def _within_quota(groups: list[list], quota_room: int | None) -> list[list]:
+    """The batches that fit in what is left of the month's quota, in order (all if no limit):
+    the first that does not fit stops the broadcast there."""
+    if quota_room is None:
+        return groups
+    fitting = []
+    for group in groups:
+        if len(group) > quota_room:
+            break
+        fitting.append(group)
+        quota_room -= len(group)
+    return fitting
 
 
 def _held_back(broadcast_id: int, now: datetime) -> bool:
@@ -113,18 +190,16 @@ def _held_back(broadcast_id: int, now: datetime) -> bool:
 
 
 def _next_candidates(broadcast_id: int) -> list:
-    """Up to 500 pending recipients of one variant, with their member's LINE state now."""
-    variant_id = db.session.scalar(select(BroadcastRecipient.variant_id).where(
-        BroadcastRecipient.broadcast_id == broadcast_id, BroadcastRecipient.status == "pending")
-        .order_by(BroadcastRecipient.id).limit(1))
+    """The next pending recipients in id order (a chunk's worth), with their member's LINE
+    state now. Ids follow the random draw, so a paused broadcast has sent each variant alike."""
     return db.session.execute(
         select(BroadcastRecipient.id, BroadcastRecipient.member_id, Member.line_user_id,
                Member.follow_status, BroadcastRecipient.variant_id)
         .outerjoin(Member, Member.id == BroadcastRecipient.member_id)
         .where(BroadcastRecipient.broadcast_id == broadcast_id,
-               BroadcastRecipient.status == "pending",
-               BroadcastRecipient.variant_id == variant_id)
-        .order_by(BroadcastRecipient.id).limit(multicast.MAX_RECIPIENTS)).all()
+               BroadcastRecipient.status == "pending")
+        .order_by(BroadcastRecipient.id)
+        .limit(BATCHES_PER_CHUNK * multicast.MAX_RECIPIENTS)).all()
 
 
 def _send_time_checks(broadcast: Broadcast, candidates: list, now: datetime):
@@ -142,7 +217,7 @@ def _send_time_checks(broadcast: Broadcast, candidates: list, now: datetime):
         ids = [i for i, r in {**gone, **capped}.items() if r == reason]
         db.session.execute(
             update(BroadcastRecipient)
-            .where(BroadcastRecipient.id.in_(ids), BroadcastRecipient.status == "pending")
+            .where(among(BroadcastRecipient.id, ids), BroadcastRecipient.status == "pending")
             .values(status="skipped", skip_reason=reason)
             .execution_options(synchronize_session=False))
     return [row for row in rest if row.id not in capped], len(gone) + len(capped)
@@ -156,26 +231,52 @@ def _gone_reason(row) -> str | None:
     return None
 
 
-def _write_batch(broadcast: Broadcast, ready: list) -> int:
-    """The batch with its retry key, and its recipients moved into it, in one transaction;
-    each gets their own coupon (announced, not shown, in the shared message)."""
-    variant = db.session.get(BroadcastVariant, ready[0].variant_id)
+def _write_batches(broadcast: Broadcast, groups: list[list]) -> list[tuple[int, int]]:
+    """The batches with their retry keys, and their recipients moved into them, in the
+    caller's transaction; each recipient gets their own coupon (announced, not shown, in the
+    shared message). Returns [(batch id, recipients)]."""
     with_coupon = broadcast.coupon_definition_id is not None
-    batch = multicast.add_batch(
-        source=f"broadcast:{broadcast.id}", to=[row.line_user_id for row in ready],
-        messages=broadcast_content.build(variant, with_coupon=with_coupon),
-        promotional=broadcast.promotional)
-    taken = db.session.execute(
-        update(BroadcastRecipient)
-        .where(BroadcastRecipient.id.in_([row.id for row in ready]),
-               BroadcastRecipient.status == "pending")
-        .values(status="batched", batch_id=batch.id)
-        .execution_options(synchronize_session=False)).rowcount
-    if taken != len(ready):  # another former took some: the lock makes this impossible
-        raise RuntimeError(f"broadcast {broadcast.id}: recipients taken by another batch")
+    written = []
+    for variant_id in dict.fromkeys(group[0].variant_id for group in groups):
+        variant = db.session.get(BroadcastVariant, variant_id)
+        mine = [group for group in groups if group[0].variant_id == variant_id]
+        batches = multicast.add_batches(
+            source=f"broadcast:{broadcast.id}", promotional=broadcast.promotional,
+            recipients=[[row.line_user_id for row in group] for group in mine],
+            messages=broadcast_content.build(variant, with_coupon=with_coupon))
+        written += [(batch.id, group) for batch, group in zip(batches, mine, strict=True)]
+    _move_into(broadcast, written)
     if with_coupon:
-        _issue_coupons(broadcast, ready)
-    return batch.id
+        _issue_coupons(broadcast, [row for group in groups for row in group])
+    return [(batch_id, len(group)) for batch_id, group in written]
+
+
+def _move_into(broadcast: Broadcast, batches: list[tuple[int, list]]) -> None:
+    """Recipients into their batches, set-based, only from pending: a recipient joins one
+    batch. PostgreSQL: one UPDATE ... FROM unnest(ids, batch ids) for the whole chunk."""
+    ids = [row.id for _, group in batches for row in group]
+    if db.session.get_bind().dialect.name == "postgresql":
+        taken = db.session.execute(_MOVE_INTO_BATCHES, {
+            "ids": ids, "batches": [batch_id for batch_id, group in batches for _ in group]
+        }).rowcount
+    else:
+        taken = sum(db.session.execute(
+            update(BroadcastRecipient)
+            .where(BroadcastRecipient.id.in_([row.id for row in group]),
+                   BroadcastRecipient.status == "pending")
+            .values(status="batched", batch_id=batch_id)
+            .execution_options(synchronize_session=False)).rowcount
+            for batch_id, group in batches)
+    if taken != len(ids):  # another former took some: the lock makes this impossible
+        raise RuntimeError(f"broadcast {broadcast.id}: recipients taken by another batch")
+
+
+_MOVE_INTO_BATCHES = text(
+    "UPDATE broadcast_recipients AS r SET status = 'batched', batch_id = v.batch_id "
+    "FROM unnest(:ids, :batches) AS v(id, batch_id) "
+    "WHERE r.id = v.id AND r.status = 'pending'"
+).bindparams(bindparam("ids", type_=ARRAY(BigInteger)),
+             bindparam("batches", type_=ARRAY(BigInteger)))
 
 
 def _issue_coupons(broadcast: Broadcast, ready: list) -> None:
@@ -245,14 +346,20 @@ def _has_pending(broadcast_id: int) -> bool:
 
 def broadcast_messages_today(member_ids: list[int], day_start: datetime) -> dict[int, int]:
     """Promotional broadcast messages per member sent today or on their way (the daily cap
-    counts them with the follow-ups)."""
+    counts them with the follow-ups). The members' batched rows are read first, through the
+    member index (a materialised CTE), then their batches by primary key: a plan driven by
+    thousands of batches would grow with every batch a broadcast has sent."""
+    mine = select(BroadcastRecipient.member_id, BroadcastRecipient.batch_id) \
+        .where(among(BroadcastRecipient.member_id, member_ids),
+               BroadcastRecipient.batch_id.is_not(None)) \
+        .cte("mine").prefix_with("MATERIALIZED")
     return dict(db.session.execute(
-        select(BroadcastRecipient.member_id, func.count(BroadcastRecipient.id))
-        .join(MulticastBatch, MulticastBatch.id == BroadcastRecipient.batch_id)
-        .where(BroadcastRecipient.member_id.in_(member_ids), MulticastBatch.promotional,
+        select(mine.c.member_id, func.count())
+        .join(MulticastBatch, MulticastBatch.id == mine.c.batch_id)
+        .where(MulticastBatch.promotional,
                (MulticastBatch.status.in_(("pending", "sending")))
                | ((MulticastBatch.status == "sent") & (MulticastBatch.sent_at >= day_start)))
-        .group_by(BroadcastRecipient.member_id)).all())
+        .group_by(mine.c.member_id)).all())
 
 
 def wire_broadcasts() -> None:

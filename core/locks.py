@@ -6,17 +6,23 @@ writer at a time, and the callers' first write already holds that lock.
 
 import hashlib
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 
 from core.extensions import db
 
+# One round trip for any number of locks: unnest() yields the array in its order (a plain
+# function scan, no sort), so the locks are taken one after another in that order.
+_LOCK_ALL = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(:keys) AS k") \
+    .bindparams(bindparam("keys", type_=ARRAY(BIGINT)))
+
 
 def hold_until_commit(*names: str) -> None:
-    """Wait for and hold the locks named (in a fixed order, so two holders never deadlock)."""
-    if db.session.get_bind().dialect.name != "postgresql":
+    """Wait for and hold the locks named, in ascending key order: every holder takes its
+    locks in that one global order, so two holders never deadlock."""
+    if db.session.get_bind().dialect.name != "postgresql" or not names:
         return
-    for name in sorted(set(names)):
-        db.session.execute(select(func.pg_advisory_xact_lock(_key(name))))
+    db.session.execute(_LOCK_ALL, {"keys": sorted({_key(name) for name in names})})
 
 
 def _key(name: str) -> int:

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, select
 
 from core import locks
+from core.bulk import among
 from core.clock import to_business_time, utcnow
 from core.extensions import db
 from line.models import CampaignAlert, Delivery
@@ -54,7 +55,7 @@ def promotional_rooms(member_ids: list[int], now: datetime, *,
     day_start = business_day_start(now)
     taken = dict(db.session.execute(
         select(Delivery.member_id, func.count(Delivery.id)).where(
-            Delivery.member_id.in_(member_ids), Delivery.promotional.is_(True),
+            among(Delivery.member_id, member_ids), Delivery.promotional.is_(True),
             or_(and_(Delivery.status == "sent", Delivery.sent_at >= day_start),
                 and_(Delivery.status == "sending", _other_sender(sender))))
         .group_by(Delivery.member_id)).all())
@@ -73,10 +74,18 @@ def business_day_start(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
 
 
+# Cap decisions are serialised per bucket of members, not per member: a broadcast decides for
+# thousands of members in one transaction, and PostgreSQL's shared lock table (about
+# max_locks_per_transaction x max_connections entries) must not fill with one lock per member.
+# A bucket serialises more than one member's decisions, never fewer, so the cap holds as before.
+DAILY_CAP_LOCK_BUCKETS = 1024
+
+
 def lock_daily_cap(member_ids: list[int]) -> None:
     """Serialise cap decisions per member until commit (on SQLite the sender's claim already
     holds the database's single write lock)."""
-    locks.hold_until_commit(*(f"daily-cap:{member_id}" for member_id in member_ids))
+    locks.hold_until_commit(*{f"daily-cap:{member_id % DAILY_CAP_LOCK_BUCKETS}"
+                              for member_id in member_ids})
 
 
 def paused_until(now: datetime) -> datetime | None:

@@ -3,9 +3,10 @@ X-Line-Retry-Key fixed in the database before the first attempt, so every retry 
 timeout, a sender that died mid-call) is the same request and LINE answers 409 "already
 accepted" instead of delivering twice.
 
-One batch, one sender: a sender claims the batch with a conditional UPDATE (owner and lease,
-as line.sending does for pushes) and only then calls LINE. A claim left by a sender that died on
-this machine lapses at once; elsewhere, when its lease runs out. Who made a batch (its
+One batch, one sender: a sender claims batches with a conditional UPDATE (owner and lease,
+line.claims, as line.sending does for pushes) and only then calls LINE, for several batches
+at once in threads. A claim left by a sender that died on this machine lapses at once;
+elsewhere, when its lease runs out. Who made a batch (its
 `source`, e.g. "broadcast:7") reads the outcome from the row; this module knows no producer.
 """
 
@@ -16,20 +17,21 @@ from datetime import datetime, timedelta
 
 from redis.exceptions import RedisError
 from rq import get_current_job
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 
 from core import jobs, processes
 from core.after_commit import after_commit
 from core.clock import utcnow
 from core.extensions import db
+from line import claims, gates
 from line import client as line_client
-from line import gates
 from line.client import LineApiError
 from line.models import CampaignAlert, MulticastBatch
 
 MAX_RECIPIENTS = 500  # LINE's limit per multicast request
 MAX_MESSAGES = 5
 RATE_PER_SECOND = 200  # LINE's multicast rate limit per channel
+SEND_CONCURRENCY = 8  # requests in flight at once per sender (their network waits overlap)
 MAX_ATTEMPTS = 8
 RETRY_DELAYS = [timedelta(seconds=s) for s in (10, 30, 120, 600, 1800, 3600, 3 * 3600)]
 SEND_TIMEOUT = 120
@@ -47,14 +49,25 @@ def job_log(message: str, *args) -> None:
 def add_batch(*, source: str, to: list[str], messages: list[dict], promotional: bool = True,
               send_after: datetime | None = None) -> MulticastBatch:
     """Record a batch with its retry key (sent once the caller commits and asks)."""
-    if not 1 <= len(to) <= MAX_RECIPIENTS or not 1 <= len(messages) <= MAX_MESSAGES:
+    return add_batches(source=source, recipients=[to], messages=messages,
+                       promotional=promotional, send_after=send_after)[0]
+
+
+def add_batches(*, source: str, recipients: list[list[str]], messages: list[dict],
+                promotional: bool = True, send_after: datetime | None = None
+                ) -> list[MulticastBatch]:
+    """Record one batch per list of users, each with its own retry key, in one INSERT.
+    Caller commits."""
+    if not 1 <= len(messages) <= MAX_MESSAGES or not all(
+            1 <= len(to) <= MAX_RECIPIENTS for to in recipients):
         raise ValueError(f"a multicast takes 1-{MAX_RECIPIENTS} users, 1-{MAX_MESSAGES} messages")
-    batch = MulticastBatch(source=source, retry_key=str(uuid.uuid4()), to=list(to),
-                           messages=messages, promotional=promotional,
-                           send_after=send_after or utcnow())
-    db.session.add(batch)
+    due = send_after or utcnow()
+    batches = [MulticastBatch(source=source, retry_key=str(uuid.uuid4()), to=list(to),
+                              messages=messages, promotional=promotional, send_after=due)
+               for to in recipients]
+    db.session.add_all(batches)
     db.session.flush()
-    return batch
+    return batches
 
 
 @jobs.job("campaigns", timeout=SEND_TIMEOUT)
@@ -64,29 +77,44 @@ def send_batch(batch_id: int) -> str:
 
 def send(batch_id: int) -> str:
     """Send the batch if it is due and no other sender holds it; returns its status after."""
+    return send_many([batch_id]).get(batch_id, "not claimed")
+
+
+def send_many(batch_ids: list[int]) -> dict[int, str]:
+    """Send the batches that are due and that no other sender holds, their requests at once
+    (each keeps its own retry key); returns the status after of each batch claimed."""
+    if not batch_ids:
+        return {}
     now, owner = utcnow(), processes.owner_token()
-    batch = _claim(batch_id, owner, now)
-    if batch is None:
+    batches = _claim(batch_ids, owner, now)
+    pause = gates.paused_until(now) if batches else None
+    if not batches or pause is not None:
+        for batch in batches:
+            _defer(batch, pause, "paused: monthly quota reached")
         db.session.commit()
-        return "not claimed"
-    pause = gates.paused_until(now)
-    if pause is not None:
-        _defer(batch, pause, "paused: monthly quota reached")
-        db.session.commit()
-        return batch.status
-    db.session.commit()  # the claim is kept before LINE is called
-    throttle()
+        return {batch.id: batch.status for batch in batches}
+    claimed = [batch.id for batch in batches]
+    requests = [(batch.to, batch.messages, batch.retry_key) for batch in batches]
+    db.session.commit()  # the claims are kept before LINE is called
     try:
-        outcome = line_client.multicast(batch.to, batch.messages,
-                                        retry_key=batch.retry_key).request_id
-    except LineApiError as exc:
-        outcome = exc
+        throttle(len(requests))
+        outcomes = claims.call_concurrently(_multicast, requests, SEND_CONCURRENCY)
     except BaseException:
-        _release_claim(batch_id, owner)
+        claims.release_claims(MulticastBatch, owner, MulticastBatch.id.in_(claimed))
         raise
-    _record(batch, outcome)
+    batches = _by_id(claimed)  # one query: the commit above expired them
+    for batch, outcome in zip(batches, outcomes, strict=True):
+        _record(batch, outcome)
     db.session.commit()
-    return batch.status
+    return {batch.id: batch.status for batch in batches}
+
+
+def _multicast(request) -> str | LineApiError:
+    to, messages, retry_key = request
+    try:
+        return line_client.multicast(to, messages, retry_key=retry_key).request_id
+    except LineApiError as exc:
+        return exc
 
 
 @jobs.job("campaigns", timeout=120)
@@ -98,25 +126,26 @@ def queue_due_batches(source_prefix: str = "") -> int:
     """Queue every batch that is due (new, deferred, or held by a dead sender). Caller's
     transaction; the jobs are queued after it commits."""
     now = utcnow()
-    _lapse_claims_of_dead_senders(now)
+    claims.lapse_claims_of_dead_senders(MulticastBatch, now)
     due = db.session.scalars(
-        select(MulticastBatch.id).where(_claimable(now),
+        select(MulticastBatch.id).where(claims.claimable(MulticastBatch, now),
                                         MulticastBatch.source.startswith(source_prefix))
         .order_by(MulticastBatch.id).limit(2000)).all()
     after_commit(lambda: send_batch.enqueue_many([(batch_id,) for batch_id in due]))
     return len(due)
 
 
-def throttle() -> None:
+def throttle(requests: int = 1) -> None:
     """Keep this channel's multicasts under LINE's rate limit across workers (a counter per
-    second in Redis). Only a brake: LINE's 429 is still handled; without Redis, no brake."""
+    second in Redis, `requests` taken in one round trip). Only a brake: LINE's 429 is still
+    handled; without Redis, no brake."""
     try:
         redis = jobs.connection()
         while True:
             second = int(time.time())
             key = f"line:multicast-rate:{second}"
-            count = redis.incr(key)
-            redis.expire(key, 5)
+            count, _ = redis.pipeline(transaction=False).incrby(key, requests) \
+                .expire(key, 5).execute()
             if count <= RATE_PER_SECOND:
                 return
             time.sleep(max(0.0, second + 1 - time.time()))
@@ -124,43 +153,22 @@ def throttle() -> None:
         return
 
 
-def _claimable(now: datetime):
-    return or_(and_(MulticastBatch.status == "pending", MulticastBatch.send_after <= now),
-               and_(MulticastBatch.status == "sending", MulticastBatch.lease_until <= now))
-
-
-def _claim(batch_id: int, owner: str, now: datetime) -> MulticastBatch | None:
-    claimed = db.session.execute(
-        update(MulticastBatch).where(MulticastBatch.id == batch_id, _claimable(now))
-        .values(status="sending", claimed_by=owner, lease_until=now + CLAIM_LEASE)
-        .execution_options(synchronize_session=False)).rowcount
-    if not claimed:
-        return None
-    return db.session.scalar(select(MulticastBatch).where(MulticastBatch.id == batch_id)
-                             .execution_options(populate_existing=True))
-
-
-def _release_claim(batch_id: int, owner: str) -> None:
-    """The sender failed before it knew the outcome: the next one resends with the same key."""
-    db.session.rollback()
+def _claim(batch_ids: list[int], owner: str, now: datetime) -> list[MulticastBatch]:
+    """Take, in one conditional UPDATE, the batches no other sender holds."""
     db.session.execute(
-        update(MulticastBatch).where(MulticastBatch.id == batch_id,
-                                     MulticastBatch.claimed_by == owner)
-        .values(status="pending", claimed_by=None, lease_until=None)
+        update(MulticastBatch)
+        .where(MulticastBatch.id.in_(batch_ids), claims.claimable(MulticastBatch, now))
+        .values(status="sending", claimed_by=owner, lease_until=now + CLAIM_LEASE)
         .execution_options(synchronize_session=False))
-    db.session.commit()
+    return list(db.session.scalars(
+        select(MulticastBatch).where(MulticastBatch.claimed_by == owner,
+                                     MulticastBatch.status == "sending")
+        .order_by(MulticastBatch.id).execution_options(populate_existing=True)))
 
 
-def _lapse_claims_of_dead_senders(now: datetime) -> None:
-    owners = db.session.scalars(
-        select(MulticastBatch.claimed_by).distinct()
-        .where(MulticastBatch.status == "sending", MulticastBatch.lease_until > now)).all()
-    dead = [owner for owner in owners if owner and processes.died_here(owner)]
-    if dead:
-        db.session.execute(
-            update(MulticastBatch).where(MulticastBatch.status == "sending",
-                                         MulticastBatch.claimed_by.in_(dead))
-            .values(lease_until=now).execution_options(synchronize_session=False))
+def _by_id(batch_ids: list[int]) -> list[MulticastBatch]:
+    return list(db.session.scalars(select(MulticastBatch).where(MulticastBatch.id.in_(batch_ids))
+                                   .order_by(MulticastBatch.id)))
 
 
 def _record(batch: MulticastBatch, outcome) -> None:

@@ -11,19 +11,17 @@ accepted", and the row is recorded as sent.
 """
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from core import jobs, processes
 from core.clock import utcnow
 from core.extensions import db
+from line import claims, gates
 from line import client as line_client
-from line import gates
 from line.client import LineApiError
 from line.ledger import mark
 from line.models import Delivery
@@ -66,7 +64,7 @@ def release_due_deliveries() -> int:
     """Every 30 s: queue each pending push whose time has come, in batches, and each row whose
     sender died. The ledger is the schedule, so a job lost or doubled in Redis changes nothing."""
     now = utcnow()
-    _lapse_claims_of_dead_senders(now)
+    claims.lapse_claims_of_dead_senders(Delivery, now)
     due = db.session.scalars(
         select(Delivery.id).where(Delivery.channel == "push", _claimable(now))
         .order_by(Delivery.send_after).limit(50 * BATCH_SIZE)).all()
@@ -91,7 +89,7 @@ def send_deliveries(delivery_ids: list[int]) -> dict:
             _record(row, outcome)
         db.session.commit()
     except Exception:
-        _release_claims(owner)  # the next sender takes them at once, with the same retry keys
+        claims.release_claims(Delivery, owner)  # the next sender takes them at once
         raise
     return {"sent": sum(row.status == "sent" for row in rows), "checked": len(rows)}
 
@@ -101,9 +99,7 @@ def send_one(delivery_id: int):
 
 
 def _claimable(now: datetime):
-    """Pending and due, or being sent under a lapsed claim (its sender died)."""
-    return or_(and_(Delivery.status == "pending", Delivery.send_after <= now),
-               and_(Delivery.status == "sending", Delivery.lease_until <= now))
+    return claims.claimable(Delivery, now)
 
 
 def _claim(ids: list[int], owner: str, now: datetime) -> list[Delivery]:
@@ -120,29 +116,6 @@ def _claim(ids: list[int], owner: str, now: datetime) -> list[Delivery]:
         select(Delivery).where(Delivery.claimed_by == owner, Delivery.status == "sending")
         .options(joinedload(Delivery.member)).order_by(Delivery.id)
         .execution_options(populate_existing=True)).unique())
-
-
-def _release_claims(owner: str) -> None:
-    """This job failed before recording its outcomes: its rows go back to pending."""
-    db.session.rollback()
-    db.session.execute(
-        update(Delivery).where(Delivery.claimed_by == owner, Delivery.status == "sending")
-        .values(status="pending", claimed_by=None, lease_until=None)
-        .execution_options(synchronize_session=False))
-    db.session.commit()
-
-
-def _lapse_claims_of_dead_senders(now: datetime) -> None:
-    """A sender that died on this machine will not finish: its rows are free now, not when
-    its lease runs out (a sender elsewhere cannot be checked; its lease decides)."""
-    owners = db.session.scalars(
-        select(Delivery.claimed_by).distinct()
-        .where(Delivery.status == "sending", Delivery.lease_until > now)).all()
-    dead = [owner for owner in owners if owner and processes.died_here(owner)]
-    if dead:
-        db.session.execute(
-            update(Delivery).where(Delivery.status == "sending", Delivery.claimed_by.in_(dead))
-            .values(lease_until=now).execution_options(synchronize_session=False))
 
 
 def _gate(delivery: Delivery, now: datetime, pause: datetime | None) -> str | None:
@@ -179,21 +152,15 @@ def _within_daily_cap(rows: list[Delivery], now: datetime) -> list[Delivery]:
 
 def _push_all(rows: list[Delivery]) -> list:
     """Push concurrently; each outcome is the LINE request id or the LineApiError."""
-    app = current_app._get_current_object()
-    requests = [(row.member.line_user_id, row.messages, row.retry_key) for row in rows]
-
     def push(request):
         to, messages, retry_key = request
-        with app.app_context():
-            try:
-                return line_client.push(to, messages, retry_key=retry_key).request_id
-            except LineApiError as exc:
-                return exc
+        try:
+            return line_client.push(to, messages, retry_key=retry_key).request_id
+        except LineApiError as exc:
+            return exc
 
-    if len(requests) <= 1:
-        return [push(r) for r in requests]
-    with ThreadPoolExecutor(max_workers=min(PUSH_CONCURRENCY, len(requests))) as pool:
-        return list(pool.map(push, requests))
+    requests = [(row.member.line_user_id, row.messages, row.retry_key) for row in rows]
+    return claims.call_concurrently(push, requests, PUSH_CONCURRENCY)
 
 
 def _record(delivery: Delivery, outcome) -> None:

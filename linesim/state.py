@@ -51,7 +51,7 @@ def new_user_id():
     return "U" + secrets.token_hex(16)
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a million bulk-added users stay a few hundred bytes each
 class User:
     user_id: str
     display_name: str
@@ -118,6 +118,40 @@ class State:
                 raise ValueError(f"user {user.user_id} already exists")
             self.users[user.user_id] = user
         return user
+
+    def add_friends(self, user_ids, display_name="bulk"):
+        """Many users at once who are already friends (no follow webhook): for load runs.
+        Refuses the whole list if one id exists already. Returns how many were added."""
+        with self.lock:
+            clash = next((u for u in user_ids if u in self.users), None)
+            if clash is not None:
+                raise ValueError(f"user {clash} already exists")
+            for user_id in user_ids:
+                self.users[user_id] = User(user_id=user_id, display_name=display_name,
+                                           state=FRIEND)
+        return len(user_ids)
+
+    def tally(self, tag, user_ids=None):
+        """How many users got a message whose text contains `tag` in exactly one accepted
+        request, in none, or in more than one: among `user_ids` (and how many others got it),
+        or among all users. Counted per request (a record), not per speech bubble."""
+        with self.lock:
+            wanted = set(user_ids) if user_ids is not None else None
+            counts = {"users": 0, "none": 0, "once": 0, "more": 0, "outside": 0}
+            marked = {}  # id(record) -> carries the tag, computed once per shared record
+            for user in self.users.values():
+                got = 0
+                for record in user.inbox:
+                    key = id(record)
+                    if key not in marked:
+                        marked[key] = any(tag in (m.get("text") or "") for m in record.messages)
+                    got += marked[key]
+                if wanted is not None and user.user_id not in wanted:
+                    counts["outside"] += got > 0
+                    continue
+                counts["users"] += 1
+                counts["none" if got == 0 else "once" if got == 1 else "more"] += 1
+            return counts
 
     def all_users(self):
         with self.lock:

@@ -40,6 +40,33 @@ def create_user():
     return user.to_json(), 201
 
 
+@blueprint.post("/users/bulk")
+def create_friends():
+    """{"userIds": [...]}: many users who are friends already, no webhook (load runs)."""
+    user_ids = _json().get("userIds")
+    if not isinstance(user_ids, list) or not all(
+            isinstance(u, str) and USER_ID_PATTERN.fullmatch(u) for u in user_ids):
+        raise LineError(400, "userIds must be a list of 'U' + 32 lowercase hex digits")
+    try:
+        added = current_sim().state.add_friends(list(dict.fromkeys(user_ids)))
+    except ValueError as exists:
+        raise LineError(409, str(exists)) from None
+    return {"added": added}, 201
+
+
+@blueprint.post("/deliveries/tally")
+def tally_deliveries():
+    """{"tag": "...", "userIds": [...] (optional)}: users who got a message containing the tag
+    in exactly one request ("once"), none, more than one; "outside": others who got it."""
+    body = _json()
+    tag, user_ids = body.get("tag"), body.get("userIds")
+    if not isinstance(tag, str) or not tag:
+        raise LineError(400, "tag is required")
+    if user_ids is not None and not isinstance(user_ids, list):
+        raise LineError(400, "userIds must be a list")
+    return current_sim().state.tally(tag, user_ids)
+
+
 @blueprint.get("/users")
 def list_users():
     users = current_sim().state.all_users()

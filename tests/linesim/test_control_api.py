@@ -2,9 +2,13 @@
 
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 
-from tests.linesim.helpers import push_text
+import pytest
+
+from tests.linesim.helpers import call_line, push_text
+from tests.support.linesim_client import LinesimError
 
 
 def test_user_lifecycle_states(sim):
@@ -79,3 +83,34 @@ def test_uri_action_is_returned_to_open(sim, friend):
     action = {"type": "uri", "label": "site", "uri": "https://example.com"}
     answer = sim.perform_action(friend["userId"], action)
     assert answer == {"event": None, "delivery": None, "uri": "https://example.com"}
+
+
+def test_bulk_friends_get_multicasts_and_the_tally_counts_each_user(sim, base_url):
+    ids = ["U" + f"{n:032x}" for n in range(1, 6)]
+    assert sim.add_friends(ids) == 5
+    assert {user["state"] for user in sim.users()} == {"friend"}
+    multicast = "/v2/bot/message/multicast"
+
+    def send(to, text):
+        answer = call_line(base_url, "POST", multicast,
+                           {"to": to, "messages": [{"type": "text", "text": text}]},
+                           headers={"X-Line-Retry-Key": str(uuid.uuid4())})
+        assert answer.status == 200
+
+    send(ids[:3], "セール tag-1")
+    send(ids[2:4], "セール tag-1")
+    send(ids, "別の tag-2")
+    assert sim.tally("tag-1", ids[1:]) == {"users": 4, "none": 1, "once": 2, "more": 1,
+                                           "outside": 1}
+    assert sim.tally("tag-2") == {"users": 5, "none": 0, "once": 5, "more": 0, "outside": 0}
+
+
+def test_bulk_friends_refuse_an_existing_id_and_add_none(sim):
+    taken = sim.add_user("既存")["userId"]
+    with pytest.raises(LinesimError) as refused:
+        sim.add_friends(["U" + "ab" * 16, taken])
+    assert refused.value.status == 409
+    assert len(sim.users()) == 1
+    with pytest.raises(LinesimError) as bad:
+        sim.add_friends(["not-an-id"])
+    assert bad.value.status == 400

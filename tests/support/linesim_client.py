@@ -46,6 +46,15 @@ class LinesimClient:
         """`profile`: userId, pictureUrl, statusMessage, language."""
         return self._call("POST", "/users", {"displayName": display_name, **profile})
 
+    def add_friends(self, user_ids):
+        """Many users at once, already friends (no webhook): for load runs."""
+        return self._call("POST", "/users/bulk", {"userIds": list(user_ids)})["added"]
+
+    def tally(self, tag, user_ids=None):
+        """Users who got a message containing `tag` once / none / more; "outside": others."""
+        body = {"tag": tag} if user_ids is None else {"tag": tag, "userIds": list(user_ids)}
+        return self._call("POST", "/deliveries/tally", body, timeout=600)
+
     def users(self):
         return self._call("GET", "/users")["users"]
 
