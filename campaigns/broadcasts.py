@@ -66,7 +66,7 @@ def update_draft(broadcast_id: int, *, name: str, segment_id: int, variants: lis
                  send_at: datetime | None = None, over_quota: str = "stop",
                  edited_by=None) -> Broadcast:
     """Replace a draft's settings and messages with checked ones. Only a draft: the row is
-    locked first, so a confirm pressed meanwhile either waits for this edit or refuses it."""
+    locked and read fresh first, so an edit never lands on a broadcast confirmed meanwhile."""
     broadcast = db.session.scalar(select(Broadcast).where(Broadcast.id == broadcast_id)
                                   .with_for_update().execution_options(populate_existing=True))
     if broadcast is None:
