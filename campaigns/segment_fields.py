@@ -1,7 +1,9 @@
 """The catalogue of segment conditions (配信対象の条件): what a marketer can pick, the values each
 takes, and the SQL each compiles to over `Member`. Every condition is a column test, a correlated
 EXISTS or a scalar subquery, so a whole segment is one WHERE clause the database answers in one
-query, never a loop over members.
+query, never a loop over members. Conditions on a member's purchases as a whole (first and last
+purchase, 365-day count and spend, R, F, M) read the per-member summary purchases.stats keeps
+instead of aggregating every member's purchases in each count.
 
 A condition is {"field", "op", "value"}; an operator taking one parameter has a scalar value, one
 taking several (a store AND a number of days) a dict keyed by parameter name."""
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, extract, func, not_, or_, select
+from sqlalchemy import and_, extract, false, func, literal, not_, or_, select, true, tuple_
 
 from campaigns.models import BroadcastRecipient, DeliveryClick
 from catalog.models import Product
@@ -19,9 +21,10 @@ from coupons.models import IssuedCoupon
 from line.messages import MEMBERSHIP_LABELS, RANK_LABELS
 from line.models import Delivery, MulticastBatch
 from members.models import Consent, FollowStatus, Member, Membership, Rank
-from purchases.models import Channel, Purchase, PurchaseLine, PurchaseStatus
+from purchases import stats
+from purchases.models import Channel, MemberStats, Purchase, PurchaseLine, PurchaseStatus
 
-RFM_DAYS = 365
+RFM_DAYS = stats.WINDOW_DAYS  # also the window of the summary's rolling figures
 MAX_DAYS = 3650
 
 
@@ -63,6 +66,8 @@ class Window:
         self.tz = current_app.config["SETTINGS"].tz
         self.today = now.astimezone(self.tz).date()
         self.rfm = None  # the scores, built once per query however many R/F/M tests use them
+        self.summary = None  # what the purchase summary holds, looked at once per query
+        self.ranks = {}  # ranked_count and ranked_at answers, once per query
 
     def day_start(self, day: date) -> datetime:
         return datetime.combine(day, time(0), tzinfo=self.tz).astimezone(UTC)
@@ -129,14 +134,33 @@ def _bought(*criteria):
 
 
 def _bought_lines(window, days, *criteria):
-    return _completed_purchases(Purchase.purchased_at >= window.days_ago(days)).join(
-        PurchaseLine, PurchaseLine.purchase_id == Purchase.id).where(*criteria).exists()
+    # The buyers as one set (hashed once inside an OR, a semi-join otherwise), not a probe of
+    # each member's purchases and lines: other conditions may leave most members to probe.
+    buyers = (select(Purchase.member_id)
+              .join(PurchaseLine, PurchaseLine.purchase_id == Purchase.id)
+              .where(Purchase.status == PurchaseStatus.COMPLETED,
+                     Purchase.purchased_at >= window.days_ago(days), *criteria))
+    return Member.id.in_(buyers)
 
 
 def _purchase_aggregate(aggregate, *criteria):
     return (select(aggregate).where(Purchase.member_id == Member.id,
                                     Purchase.status == PurchaseStatus.COMPLETED, *criteria)
             .scalar_subquery())
+
+
+def _stats_exist(window, *criteria):
+    """The member's purchase summary (purchases.stats) meets the criteria; no row: no purchase."""
+    _summary(window)
+    return select(MemberStats.member_id).where(MemberStats.member_id == Member.id,
+                                               *criteria).exists()
+
+
+def _stats_compare(window, figure, op, threshold):
+    """A summary figure against a threshold (>= 0); a member without a row has zero."""
+    if op == "gte":
+        return _stats_exist(window, figure >= threshold) if threshold > 0 else true()
+    return not_(_stats_exist(window, figure > threshold))
 
 
 def marketing_consent_granted():
@@ -148,10 +172,28 @@ def marketing_consent_granted():
     return latest.is_(True)
 
 
+def _summary(window) -> dict:
+    """What the per-member purchase summary (purchases.stats) holds now, looked at once per
+    query (built on its first use): `current`, every row is over today's 365-day window (true
+    from the daily refresh until midnight); `ranked`, nothing changed since R, F, M were ranked."""
+    if window.summary is None:
+        stats.ensure_built()
+        since = window.days_ago(RFM_DAYS)
+        current = stats.windows_current(since)
+        window.summary = {"current": current, "ranked": current and stats.ranking_current()}
+    return window.summary
+
+
+def _rolling(window):
+    """(purchases, spend) over the last 365 days, from the summary (purchases.stats)."""
+    return stats.rolling_figures(window.days_ago(RFM_DAYS), current=_summary(window)["current"])
+
+
 def rfm_scores(window):
     """R, F and M as 1-5 quintiles (5 best) over the members with a completed purchase in the
-    last 365 days: recency of the last purchase, number of purchases, yen spent. One CTE per
-    query (PostgreSQL computes it once for all the R, F and M tests of a segment)."""
+    last 365 days: recency of the last purchase, number of purchases, yen spent; ranked from
+    the summary's rows. One CTE per query (PostgreSQL computes it once for all the R, F and M
+    tests of a segment)."""
     if window.rfm is None:
         window.rfm = _rfm_scores(window)
     return window.rfm
@@ -159,13 +201,11 @@ def rfm_scores(window):
 
 def _rfm_scores(window):
     since = window.days_ago(RFM_DAYS)
-    per_member = (select(Purchase.member_id.label("member_id"),
-                         func.max(Purchase.purchased_at).label("last"),
-                         func.count().label("frequency"),
-                         func.sum(Purchase.total).label("monetary"))
-                  .where(Purchase.status == PurchaseStatus.COMPLETED,
-                         Purchase.member_id.is_not(None), Purchase.purchased_at >= since)
-                  .group_by(Purchase.member_id).subquery("rfm_base"))
+    frequency, monetary = _rolling(window)
+    per_member = (select(MemberStats.member_id.label("member_id"),
+                         MemberStats.last_purchase_at.label("last"),
+                         frequency.label("frequency"), monetary.label("monetary"))
+                  .where(MemberStats.last_purchase_at >= since).subquery("rfm_base"))
     c = per_member.c
     return select(c.member_id,
                   func.ntile(5).over(order_by=(c.last, c.member_id)).label("r"),
@@ -234,37 +274,77 @@ def _purchase_history(op, value, window):
 
 
 def _first_purchase(op, value, window):
-    first = _purchase_aggregate(func.min(Purchase.purchased_at))
-    return _date_test(first, op, value, window)
+    # First and last purchase never roll: the summary has them exact (purchases.stats).
+    return _stats_exist(window, _date_test(MemberStats.first_purchase_at, op, value, window))
 
 
 def _days_since_last_purchase(op, value, window):
     # N days since the last purchase: bought on the business date N days ago or earlier.
     if op == "gte":
-        return not_(_bought(Purchase.purchased_at >= window.days_ago(value - 1))) & _bought()
-    return _bought(Purchase.purchased_at >= window.days_ago(value))
+        return _stats_exist(window, MemberStats.last_purchase_at < window.days_ago(value - 1))
+    return _stats_exist(window, MemberStats.last_purchase_at >= window.days_ago(value))
 
 
 def _purchase_count(op, value, window):
+    if value["days"] == RFM_DAYS:
+        count, _spend_figure = _rolling(window)
+        return _stats_compare(window, count, op, value["count"])
     return _aggregate_test(func.count(Purchase.id), op, value["count"], window, value["days"])
 
 
 def _spend(op, value, window):
+    if value["days"] == RFM_DAYS:
+        _count, spend = _rolling(window)
+        return _stats_compare(window, spend, op, value["amount"])
     return _aggregate_test(func.coalesce(func.sum(Purchase.total), 0), op, value["amount"],
                            window, value["days"])
 
 
 def _aggregate_test(aggregate, op, threshold, window, days):
+    """Other windows than the summary's: a scalar subquery per member."""
     since = Purchase.purchased_at >= window.days_ago(days)
     return _compare(_purchase_aggregate(aggregate, since), op, threshold)
 
 
 def _rfm(letter):
+    """Three ways to the same quintiles: the scores stored at the daily ranking while nothing
+    has changed; after a change, the quintile's first and last member in the summary's ranking
+    (ntile cuts the ranking at positions that only depend on how many are ranked: two index
+    lookups); before the daily refresh has moved the windows on, ntile in the query."""
     def compile_score(op, value, window):
+        summary = _summary(window)
+        if summary["ranked"]:
+            return _stats_exist(window, _compare(getattr(MemberStats, letter), op, value))
+        if summary["current"]:
+            return _quintile_range(window, letter, op, value)
         scores = rfm_scores(window)
         return Member.id.in_(select(scores.c.member_id)
                              .where(_compare(scores.c[letter], op, value)))
     return compile_score
+
+
+def _quintile_range(window, letter, op, value):
+    if "count" not in window.ranks:
+        window.ranks["count"] = stats.ranked_count()
+    starts = stats.bucket_starts(window.ranks["count"])
+    lowest = value if op in ("is", "gte") else 1
+    highest = value if op in ("is", "lte") else 5
+    return _stats_exist(window, stats.RANKED,
+                        _from_position(window, letter, starts[lowest - 1]),
+                        not_(_from_position(window, letter, starts[highest])))
+
+
+def _from_position(window, letter, position):
+    """SQL: the member is at `position` or later in the letter's ranking."""
+    if (letter, position) not in window.ranks:
+        window.ranks[letter, position] = stats.ranked_at(letter, position,
+                                                         window.ranks["count"])
+    found = window.ranks[letter, position]
+    if found is None:  # past the end: nobody
+        return false()
+    key = stats.RANKED_BY[letter]
+    return tuple_(key, MemberStats.member_id) >= tuple_(literal(found[0], key.type),
+                                                         literal(found[1]))
 
 
 def _birthday_month(op, value, window):

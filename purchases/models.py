@@ -4,7 +4,16 @@ purchases.returns write them."""
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalog.models import Store
@@ -80,3 +89,42 @@ class PurchaseLine(db.Model):
     purchase: Mapped[Purchase] = relationship(back_populates="lines")
     product: Mapped["Product"] = relationship()  # noqa: F821 (catalog.models)
 
+
+
+class MemberStats(db.Model):
+    """One member's completed purchases summed up (purchases.stats keeps it), so that segments
+    read one row per member instead of aggregating purchases for every member in every count.
+
+    The 365-day figures count the purchases from `window_start` (00:00 business time 365 days
+    before the business date they were computed on); `version` goes up with every write, so a
+    full refresh never overwrites a row that a sale rewrote while it ran; `rescore` says the
+    figures changed after the R, F, M quintiles were last ranked."""
+
+    __tablename__ = "member_stats"
+    __table_args__ = (
+        Index("ix_member_stats_window_start", "window_start"),
+        Index("ix_member_stats_rescore", "rescore", postgresql_where=text("rescore"),
+              sqlite_where=text("rescore")),
+        # The R, F, M rankings (purchases.stats.ranked_at): members who bought in the window.
+        *(Index(f"ix_member_stats_rank_{letter}", column, "member_id",
+                postgresql_where=text("purchases_365 > 0"),
+                sqlite_where=text("purchases_365 > 0"))
+          for letter, column in (("r", "last_purchase_at"), ("f", "purchases_365"),
+                                 ("m", "spend_365"))),
+    )
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
+                                           primary_key=True, autoincrement=False)
+    first_purchase_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_purchase_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    purchases_365: Mapped[int] = mapped_column(default=0)
+    spend_365: Mapped[int] = mapped_column(BigInteger, default=0)  # yen
+    purchases_total: Mapped[int] = mapped_column(default=0)
+    spend_total: Mapped[int] = mapped_column(BigInteger, default=0)  # yen
+    r: Mapped[int | None] = mapped_column(SmallInteger)  # 1-5, None: no purchase in 365 days
+    f: Mapped[int | None] = mapped_column(SmallInteger)
+    m: Mapped[int | None] = mapped_column(SmallInteger)
+    rescore: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

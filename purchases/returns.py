@@ -7,7 +7,7 @@ from core.extensions import db
 from coupons import redemption
 from members import points
 from members.models import Member
-from purchases import ranks
+from purchases import ranks, stats
 from purchases.errors import PurchaseError
 from purchases.models import Purchase, PurchaseStatus
 from purchases.service import find_purchase
@@ -46,6 +46,7 @@ def _reverse_loyalty(purchase: Purchase) -> None:
     db.session.flush()  # the rank below must see this purchase as no longer completed
     points.reverse_for_purchase(member_id=purchase.member_id, purchase_id=purchase.id)
     ranks.recompute_rank(member=db.session.get(Member, purchase.member_id))
+    stats.refresh_member(purchase.member_id)
 
 
 def _word(status: PurchaseStatus) -> str:

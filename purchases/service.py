@@ -15,7 +15,7 @@ from coupons import redemption
 from coupons.service import find_by_code
 from members import points
 from members.models import Member
-from purchases import ranks
+from purchases import ranks, stats
 from purchases.errors import PurchaseError, unprocessable
 from purchases.models import Channel, Purchase, PurchaseLine
 from purchases.receipts import Receipt
@@ -123,6 +123,7 @@ def _complete(purchase: Purchase, priced: list, coupons: list, member: Member | 
     if member:
         points.earn_for_purchase(member=member, purchase_id=purchase.id, paid=purchase.total)
         ranks.recompute_rank(member=member, notify=notify)
+        stats.refresh_member(member.id)
     events.record("purchase.completed", member_id=purchase.member_id, subject_id=purchase.id,
                   payload={"channel": purchase.channel.value, "store_id": purchase.store_id,
                            "total": purchase.total, **({} if notify else {"notify": False})})
