@@ -66,10 +66,10 @@ def form_batches(broadcast_id: int) -> dict:
     On PostgreSQL a chunk is sent while the next is formed (overlapping LINE's and the
     database's waits)."""
     room = _quota_room(broadcast_id)
-    formed = skipped = 0
+    formed = skipped = after = 0
     with _ChunkSender() as sender:
         for _ in range(CHUNKS_PER_RUN):
-            batches, more, passed = _form_chunk(broadcast_id, room)
+            batches, more, passed, after = _form_chunk(broadcast_id, room, after)
             skipped += passed
             formed += len(batches)
             if room is not None:
@@ -128,8 +128,9 @@ class _ChunkSender:
                 self.pool.shutdown(wait=True)
 
 
-def _form_chunk(broadcast_id: int, quota_room: int | None):
-    """([(batch id, recipients)], whether to go on, recipients skipped). Commits.
+def _form_chunk(broadcast_id: int, quota_room: int | None, after: int = 0):
+    """([(batch id, recipients)], whether to go on, recipients skipped, the last recipient id
+    looked at). Commits.
 
     Up to BATCHES_PER_CHUNK batches in one transaction, under the broadcast's formation lock:
     the checks, the batches with their retry keys and the recipients moved into them commit
@@ -141,12 +142,14 @@ def _form_chunk(broadcast_id: int, quota_room: int | None):
         .values(status="sending").execution_options(synchronize_session=False)).rowcount
     if not live or _held_back(broadcast_id, now):
         db.session.commit()
-        return [], False, 0
+        return [], False, 0, after
     broadcast = db.session.get(Broadcast, broadcast_id)
-    candidates = _next_candidates(broadcast_id)
+    candidates = _next_candidates(broadcast_id, after)
+    if not candidates and after:  # none after the cursor: look once from the start
+        candidates = _next_candidates(broadcast_id)
     if not candidates:
         db.session.commit()
-        return [], False, 0
+        return [], False, 0, after
     ready, passed = _send_time_checks(broadcast, candidates, now)
     groups = _batches_of(ready)
     fitting = _within_quota(groups, quota_room)
@@ -154,7 +157,7 @@ def _form_chunk(broadcast_id: int, quota_room: int | None):
     if len(fitting) < len(groups):
         _stop_at_quota(broadcast)
     db.session.commit()
-    return batches, len(fitting) == len(groups), passed
+    return batches, len(fitting) == len(groups), passed, candidates[-1].id
 
 
 def _batches_of(ready: list) -> list[list]:
@@ -189,15 +192,22 @@ def _held_back(broadcast_id: int, now: datetime) -> bool:
     return gates.paused_until(now) is not None
 
 
-def _next_candidates(broadcast_id: int) -> list:
-    """The next pending recipients in id order (a chunk's worth), with their member's LINE
-    state now. Ids follow the random draw, so a paused broadcast has sent each variant alike."""
+def _next_candidates(broadcast_id: int, after: int = 0) -> list:
+    """The next pending recipients in id order (a chunk's worth) from after `after`, with
+    their member's LINE state now. Ids follow the random draw, so a paused broadcast has sent
+    each variant alike.
+
+    `after` is the last id the previous chunk of this job looked at: every one of those left
+    pending (batched or skipped) in a committed transaction under the formation lock, so the
+    index seeks past them instead of stepping over their dead entries. Any pending row the
+    cursor could miss is still found: by a look from the start when nothing follows the
+    cursor, and by the next job (which starts at 0) and the reconciler."""
     return db.session.execute(
         select(BroadcastRecipient.id, BroadcastRecipient.member_id, Member.line_user_id,
                Member.follow_status, BroadcastRecipient.variant_id)
         .outerjoin(Member, Member.id == BroadcastRecipient.member_id)
         .where(BroadcastRecipient.broadcast_id == broadcast_id,
-               BroadcastRecipient.status == "pending")
+               BroadcastRecipient.status == "pending", BroadcastRecipient.id > after)
         .order_by(BroadcastRecipient.id)
         .limit(BATCHES_PER_CHUNK * multicast.MAX_RECIPIENTS)).all()
 
