@@ -5,7 +5,7 @@ from campaigns import broadcast_sending, triggers
 from core import events as domain_events
 from core import maintenance
 from line import sending
-from purchases import ranks
+from purchases import ranks, stats
 
 # (job, queue, cron expression or interval in seconds)
 SCHEDULE = [
@@ -15,6 +15,8 @@ SCHEDULE = [
     (webhook_events.process_pending_events, "realtime", {"interval": 60}),
     # Ranks whose 12-month spend has lapsed are lowered before the day's first sale.
     (ranks.lapse_ranks, "maintenance", {"cron": "0 4 * * *"}),
+    # The per-member purchase summary segments read: 365-day windows move on, RFM re-ranked.
+    (stats.refresh_member_stats, "maintenance", {"cron": "5 0 * * *"}),
     # The delivery ledger is the follow-ups' schedule; this sends what has come due.
     (sending.release_due_deliveries, "followups", {"interval": 30}),
     # Domain events whose hand-off to the worker was lost.
