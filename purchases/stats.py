@@ -67,7 +67,10 @@ def _insert():
 def refresh_member(member_id: int) -> None:
     """Recompute one member's row now, in the caller's transaction. Their R, F, M scores stay
     as ranked (they depend on everyone): the row is marked for re-ranking instead."""
-    db.session.execute(select(Member.id).where(Member.id == member_id).with_for_update())
+    # NO KEY UPDATE: serialises the member's sales (as the points balance update does) without
+    # waiting for the key-share locks that every purchase row's foreign key holds on the member.
+    db.session.execute(select(Member.id).where(Member.id == member_id)
+                       .with_for_update(key_share=True))
     now = utcnow()
     since = window_start(now)
     source = _per_member(since).where(Purchase.member_id == member_id).subquery()
