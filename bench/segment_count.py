@@ -19,11 +19,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import timedelta
 
-from bench.serve import ROOT, _redis, _reset_database
+from bench.serve import ROOT, _reset_database, postgres_bench
 
 MEMBERS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 PURCHASES = int(sys.argv[2]) if len(sys.argv) > 2 else 3_400_000
@@ -202,21 +201,9 @@ def explain(db, definition) -> None:
 
 
 def main() -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgresql"):
-        print("segment_count: needs DATABASE_URL of a PostgreSQL database it may wipe; skipped")
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        redis_url, embedded = _redis(tmp)
-        env = {**os.environ, "FLASK_APP": "app.py", "REDIS_URL": redis_url,
-               "SECRET_KEY": "bench-" + "k" * 40, "LINE_CHANNEL_SECRET": "bench-secret",
-               "LINE_CHANNEL_ACCESS_TOKEN": "bench-token"}
-        os.environ.update(env)
-        try:
+    with postgres_bench("segment_count") as env:
+        if env is not None:
             run(env)
-        finally:
-            if embedded is not None:
-                embedded.shutdown()
 
 
 def run(env: dict) -> None:

@@ -64,6 +64,28 @@ def _redis(tmp: str):
     return f"unix://{server.socket_file}", server
 
 
+@contextmanager
+def postgres_bench(name: str, **extra_env):
+    """The environment of a benchmark that needs a PostgreSQL database it may wipe: None (and
+    a line saying so) without one; else a Redis (REDIS_URL's, flushed, or an embedded one) and
+    bench secrets, set in os.environ too, for the duration."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        print(f"{name}: needs DATABASE_URL of a PostgreSQL database it may wipe; skipped")
+        yield None
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        redis_url, embedded = _redis(tmp)
+        env = {**os.environ, "FLASK_APP": "app.py", "REDIS_URL": redis_url,
+               "SECRET_KEY": "bench-" + "k" * 40, "LINE_CHANNEL_SECRET": "bench-secret",
+               "LINE_CHANNEL_ACCESS_TOKEN": "bench-token", **extra_env}
+        os.environ.update(env)
+        try:
+            yield env
+        finally:
+            if embedded is not None:
+                embedded.shutdown()
+
+
 def _reset_database(env: dict) -> None:
     run = [sys.executable, "-m", "flask"]
     subprocess.run([*run, "db", "downgrade", "base"], cwd=ROOT, env=env, check=True,
