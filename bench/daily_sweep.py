@@ -146,12 +146,13 @@ def seed(lines: int) -> None:
          "member_id": member_ids[n % members], "purchased_at": at, "total": 12000}
         for n, at in enumerate(times)])
     purchases = db.session.execute(
-        select(Purchase.id, Purchase.purchased_at).order_by(Purchase.id)).all()
+        select(Purchase.id, Purchase.purchased_at, Purchase.member_id).order_by(Purchase.id)).all()
     db.session.execute(insert(PurchaseLine), [
         {"purchase_id": purchase_id, "product_id": product.id, "quantity": 1,
          "unit_price": 12000, "line_total": 12000,
-         "warranty_ends_on": warranty_end(at, product.warranty_months)}
-        for purchase_id, at in purchases])
+         "warranty_ends_on": warranty_end(at, product.warranty_months),
+         "member_id": member_id, "purchased_at": at, "completed": True}
+        for purchase_id, at, member_id in purchases])
     db.session.commit()
     db.session.execute(text("ANALYZE"))  # planner statistics, as autovacuum would gather them
     db.session.commit()

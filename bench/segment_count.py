@@ -67,9 +67,10 @@ GENERATE = [
        FROM generate_series(1, {purchases}) i,
             LATERAL (SELECT 1 + (random() * 20)::int AS s, i AS x) st""",
     """INSERT INTO purchase_lines (purchase_id, product_id, quantity, unit_price, discount,
-                                   line_total)
+                                   line_total, member_id, purchased_at, completed)
        SELECT p.id, 1 + ((p.id * 7 + n * 131 + (random() * 400)::int) % 2000), 1,
-              p.total / {lines}, 0, p.total / {lines}
+              p.total / {lines}, 0, p.total / {lines}, p.member_id, p.purchased_at,
+              p.status = 'completed'
        FROM purchases p, generate_series(1, {lines}) n""",
 ]
 
@@ -92,6 +93,9 @@ def segments_to_time(store_id: int) -> dict[str, dict]:
             ("any", ("bought_category", "within_days", {"category": "cat-3", "days": 90}),
              ("bought_product", "within_days", {"product": 7, "days": 30})),
             ("all", ("spend", "gte", {"days": 365, "amount": 10000}))),
+        "カテゴリcat-7を30日以内に購入・90日で1万円以上": definition(
+            ("all", ("bought_category", "within_days", {"category": "cat-7", "days": 30}),
+             ("spend", "gte", {"days": 90, "amount": 10000}))),
         "休眠：年3回以上購入・60日以上購入なし・ゴールド/シルバー": definition(
             ("all", ("purchase_count", "gte", {"days": 365, "count": 3}),
              ("days_since_last_purchase", "gte", 60), ("rank", "is_not", "regular"))),

@@ -8,11 +8,11 @@ one SQL query over members (the conditions themselves are in campaigns.segment_f
 
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from campaigns.models import Broadcast, Segment
-from campaigns.segment_fields import FIELDS, Param, Window, reachable
+from campaigns.segment_fields import FIELDS, Param, Window, combine, reachable
 from catalog.models import Product, Store
 from core.clock import utcnow
 from core.extensions import db
@@ -181,11 +181,10 @@ _VALUE_CHECKS = {"int": _int, "choice": _choice, "date": _date, "store": _row_id
 def _condition(definition: dict):
     """The checked definition as one SQL boolean over Member."""
     window = Window(utcnow())
-    combine = {"all": and_, "any": or_}
-    groups = [combine[group["match"]](*(
-        FIELDS[c["field"]].compile(c["op"], c["value"], window) for c in group["conditions"]))
+    groups = [combine(group["match"], [
+        FIELDS[c["field"]].compile(c["op"], c["value"], window) for c in group["conditions"]])
         for group in definition["groups"]]
-    return combine[definition["match"]](*groups)
+    return combine(definition["match"], groups)
 
 
 def matching(definition: dict):

@@ -44,6 +44,9 @@ class Purchase(db.Model):
               postgresql_include=["store_id", "total", "channel"]),
         Index("ix_purchases_store_time", "store_id", "purchased_at",
               postgresql_include=["member_id", "status"]),
+        # The purchases of a few days, whoever bought them (purchases.stats.rolling).
+        Index("ix_purchases_time", "purchased_at",
+              postgresql_include=["member_id", "status", "total"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,8 +74,14 @@ class Purchase(db.Model):
 
 class PurchaseLine(db.Model):
     __tablename__ = "purchase_lines"
-    # "Bought product X": the lines of a product, with their purchase, from the index alone.
-    __table_args__ = (Index("ix_purchase_lines_product_purchase", "product_id", "purchase_id"),)
+    __table_args__ = (
+        Index("ix_purchase_lines_product_purchase", "product_id", "purchase_id"),
+        # Segments' "bought product / category X within N days": the buyers of a product in a
+        # window, from this index alone (members' lines of purchases still completed).
+        Index("ix_purchase_lines_bought", "product_id", "purchased_at", "member_id",
+              postgresql_where=text("completed AND member_id IS NOT NULL"),
+              sqlite_where=text("completed AND member_id IS NOT NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     purchase_id: Mapped[int] = mapped_column(ForeignKey("purchases.id", ondelete="CASCADE"),
@@ -85,6 +94,12 @@ class PurchaseLine(db.Model):
     # The warranty's last day (business date, purchases.warranty), fixed by the terms at the sale;
     # indexed so that the daily warranty sweep finds the lines ending soon without a scan.
     warranty_ends_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # Copies of the purchase's member, time and "still completed" (not returned or voided),
+    # written with it (purchases.service) and with its return or void (purchases.returns), so
+    # a segment finds a product's buyers in a window without visiting each line's purchase.
+    member_id: Mapped[int | None]
+    purchased_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed: Mapped[bool] = mapped_column(default=True)
 
     purchase: Mapped[Purchase] = relationship(back_populates="lines")
     product: Mapped["Product"] = relationship()  # noqa: F821 (catalog.models)

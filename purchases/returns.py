@@ -23,6 +23,7 @@ def reverse_purchase(*, store: Store, receipt_number: str, status: PurchaseStatu
                        f"この取引は既に{_word(purchase.status)}済みです。", 409)
     purchase.status = status
     for line in purchase.lines:
+        line.completed = False  # no longer bought, for the segments (PurchaseLine.completed)
         catalog.adjust_stock(store_id=store.id, product_id=line.product_id, delta=line.quantity)
     # A void undoes a mistake, so its coupons always come back; a return follows the rules.
     redemption.reinstate_for(purchase_id=purchase.id, always=status == PurchaseStatus.VOIDED)

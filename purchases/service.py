@@ -117,7 +117,8 @@ def _complete(purchase: Purchase, priced: list, coupons: list, member: Member | 
         db.session.add(PurchaseLine(
             purchase_id=purchase.id, product_id=product.id, quantity=line.quantity,
             unit_price=line.unit_price, discount=line.discount, line_total=line.line_total,
-            warranty_ends_on=warranty_end(purchase.purchased_at, product.warranty_months)))
+            warranty_ends_on=warranty_end(purchase.purchased_at, product.warranty_months),
+            member_id=purchase.member_id, purchased_at=purchase.purchased_at, completed=True))
         catalog.adjust_stock(store_id=purchase.store_id, product_id=product.id,
                              delta=-line.quantity)
     if member:

@@ -8,7 +8,7 @@ Kept exact:
   so two sales of one member cannot write figures that miss each other;
 - `refresh_all` (daily, just after midnight business time) recomputes every row set-based and
   ranks R, F, M over everyone; a row a sale rewrote while it ran is left as the sale wrote it;
-- between two refreshes the 365-day window moves on at midnight: `rolling_figures` corrects a
+- between two refreshes the 365-day window moves on at midnight: `rolling` corrects a
   row computed on an earlier business date by the purchases between its window start and today's
   (see there);
 - the stored R, F, M are read only while no row changed since they were ranked
@@ -148,38 +148,44 @@ def ranking_current() -> bool:
     return not db.session.scalar(select(exists().where(MemberStats.rescore)))
 
 
-def rolling_figures(since: datetime, *, current: bool):
-    """(purchases, spend) over the 365 days from `since` (today's window start), as SQL over a
-    MemberStats row; `current`: every row is over that window (windows_current), so the columns
-    are the figures as they are.
+def rolling(since: datetime, *, current: bool):
+    """The summary's rows with their 365-day figures over the window starting at `since`
+    (today's): member_id, last_purchase_at, purchases_365, spend_365. `current`: every row is
+    over that window (windows_current), so it is the table itself.
 
     Exact: a row counts the member's completed purchases from its own `window_start` on, and
     reflects every completion, return and void up to now (each one rewrites the row in its own
     transaction). So when the row's window starts at `since` its figures are today's; when it
     was computed on an earlier business date (before the daily refresh has reached it), the
     purchases in [window_start, since) have left the window since, and are taken off (added
-    back if the clock was set back). Only such stale rows pay for a look at their purchases,
-    a few days of them at most."""
+    back if the clock was set back). Those purchases are found set-based, as one range of
+    ix_purchases_time joined to their members' rows: a few days of purchases, not a look at
+    every member's."""
     if current:
-        return MemberStats.purchases_365, MemberStats.spend_365
-    stale = MemberStats.window_start != since
+        return MemberStats.__table__
+    moved = _moved(since)
+    return (select(MemberStats.member_id, MemberStats.last_purchase_at,
+                   (MemberStats.purchases_365 + func.coalesce(moved.c.purchases, 0))
+                   .label("purchases_365"),
+                   (MemberStats.spend_365 + func.coalesce(moved.c.spend, 0)).label("spend_365"))
+            .outerjoin(moved, moved.c.member_id == MemberStats.member_id).subquery("rolling"))
 
-    def between(aggregate):
-        completed = and_(Purchase.member_id == MemberStats.member_id,
-                         Purchase.status == PurchaseStatus.COMPLETED)
-        left = (select(func.coalesce(aggregate, 0)).where(
-            completed, Purchase.purchased_at >= MemberStats.window_start,
-            Purchase.purchased_at < since).scalar_subquery())
-        came_back = (select(func.coalesce(aggregate, 0)).where(
-            completed, Purchase.purchased_at >= since,
-            Purchase.purchased_at < MemberStats.window_start).scalar_subquery())
-        return case((MemberStats.window_start < since, -left), else_=came_back)
 
-    count = case((stale, MemberStats.purchases_365 + between(func.count(Purchase.id))),
-                 else_=MemberStats.purchases_365)
-    spend = case((stale, MemberStats.spend_365 + between(func.sum(Purchase.total))),
-                 else_=MemberStats.spend_365)
-    return count, spend
+def _moved(since: datetime):
+    """Per member: (purchases, spend) to add to a row over an earlier window to make it today's."""
+    lowest, highest = db.session.execute(select(func.min(MemberStats.window_start),
+                                                func.max(MemberStats.window_start))).one()
+    at = Purchase.purchased_at
+    left = and_(at >= MemberStats.window_start, at < since)
+    came_back = and_(at >= since, at < MemberStats.window_start)
+    sign = case((at < since, -1), else_=1)
+    return (select(MemberStats.member_id.label("member_id"), func.sum(sign).label("purchases"),
+                   func.sum(sign * Purchase.total).label("spend"))
+            .join(Purchase, Purchase.member_id == MemberStats.member_id)
+            .where(Purchase.status == PurchaseStatus.COMPLETED,
+                   at >= min(lowest or since, since), at < max(highest or since, since),
+                   or_(left, came_back))
+            .group_by(MemberStats.member_id).subquery("moved"))
 
 
 # R, F and M rank members by these (then by id), among those who bought in the window.

@@ -49,7 +49,9 @@ def _buy(session, store, member, product, at, receipt, status=PurchaseStatus.COM
     session.flush()
     session.add(PurchaseLine(purchase_id=purchase.id, product_id=product.id, quantity=1,
                              unit_price=1000, line_total=1000,
-                             warranty_ends_on=warranty_end(at, product.warranty_months)))
+                             warranty_ends_on=warranty_end(at, product.warranty_months),
+                             member_id=member.id, purchased_at=at,
+                             completed=status == PurchaseStatus.COMPLETED))
 
 
 def _ledger(session) -> set:

@@ -65,7 +65,9 @@ def _purchase(session, member, store, at, products, channel=Channel.STORE,
     purchase = Purchase(channel=channel, store_id=store.id, receipt_number=uuid.uuid4().hex,
                         member_id=member.id, purchased_at=at, total=total, status=status)
     purchase.lines = [PurchaseLine(product_id=p.id, quantity=1, unit_price=p.price,
-                                   line_total=p.price) for p in products]
+                                   line_total=p.price, member_id=member.id, purchased_at=at,
+                                   completed=status == PurchaseStatus.COMPLETED)
+                      for p in products]
     session.add(purchase)
     return purchase
 
