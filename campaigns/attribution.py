@@ -20,7 +20,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 
 from campaigns.flows import FLOWS
-from campaigns.models import Broadcast, BroadcastRecipient, BroadcastVariant
+from campaigns.models import Broadcast, BroadcastRecipient, BroadcastVariant, recipient_outcome
 from core.clock import utcnow
 from core.extensions import db
 from core.types import UTCDateTime
@@ -221,13 +221,14 @@ def _fill_counts(groups: dict, where, group, by_broadcast: bool = False) -> None
 
 def _count(result: GroupResult, status, reason, batch_status, n: int) -> None:
     result.recipients += n
-    if status == "skipped":
-        result.skipped[reason or "unknown"] = result.skipped.get(reason or "unknown", 0) + n
-    elif status == "batched" and batch_status == "sent":
+    outcome, reason = recipient_outcome(status, reason, batch_status)
+    if outcome == "skipped":
+        result.skipped[reason] = result.skipped.get(reason, 0) + n
+    elif outcome == "sent":
         result.delivered += n
-    elif status == "batched" and batch_status == "failed":
+    elif outcome == "failed":
         result.failed += n
-    elif status != "held_out":
+    elif outcome == "pending":
         result.pending += n
 
 

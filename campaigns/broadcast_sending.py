@@ -1,22 +1,23 @@
-"""Sending a broadcast: freeze its audience when it comes due, then form multicast batches from
-the frozen recipients (checks made at send time) and send them through line.multicast.
+"""Sending a broadcast: freeze its audience when it comes due (each recipient placed in one
+planned multicast batch, campaigns.broadcast_audience), then form the planned batches (checks
+made at send time, user ids filled in) and send them through line.multicast.
 
-Exactly-once lives in the database: the audience is one INSERT ... SELECT under the unique
-(broadcast_id, member_id) key; a recipient joins at most one batch (a conditional UPDATE from
-pending, in the transaction that writes the batch with its retry key); a batch is claimed by
-one sender. Redis only carries hints: `reconcile_broadcasts` finds from the tables what is left
-(pending recipients, batches due or held by a dead sender) and finishes it.
+Exactly-once lives in the database: the audience is frozen once under the unique
+(broadcast_id, member_id) key, each recipient in one batch; a planned batch is filled once (a
+conditional UPDATE from planned, under the broadcast's formation lock) and claimed by one
+sender, its retry key fixed when it was planned. Redis only carries hints:
+`reconcile_broadcasts` finds from the tables what is left (planned batches, batches due or
+held by a dead sender) and finishes it.
 """
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import BigInteger, bindparam, exists, func, select, text, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import and_, case, exists, func, select, update
 
 from campaigns import alerts, broadcast_content
-from campaigns.broadcast_audience import freeze
+from campaigns.broadcast_audience import freeze, source_of, variant_at
 from campaigns.models import Broadcast, BroadcastRecipient, BroadcastVariant
 from core import jobs, locks
 from core.after_commit import after_commit
@@ -62,11 +63,12 @@ def _start(broadcast_id: int) -> int:
 @jobs.job("campaigns", timeout=900)
 def form_batches(broadcast_id: int) -> dict:
     """Form and send up to CHUNKS_PER_RUN chunks of batches, then queue itself for the rest.
-    Any number of these may run at once for one broadcast: each recipient joins one batch.
+    Any number of these may run at once for one broadcast: each planned batch is filled once.
     On PostgreSQL a chunk is sent while the next is formed (overlapping LINE's and the
     database's waits)."""
     room = _quota_room(broadcast_id)
-    formed = skipped = after = 0
+    formed = skipped = 0
+    after = -1
     with _ChunkSender() as sender:
         for _ in range(CHUNKS_PER_RUN):
             batches, more, passed, after = _form_chunk(broadcast_id, room, after)
@@ -128,13 +130,13 @@ class _ChunkSender:
                 self.pool.shutdown(wait=True)
 
 
-def _form_chunk(broadcast_id: int, quota_room: int | None, after: int = 0):
-    """([(batch id, recipients)], whether to go on, recipients skipped, the last recipient id
-    looked at). Commits.
+def _form_chunk(broadcast_id: int, quota_room: int | None, after: int = -1):
+    """([(batch id, recipients)], whether to go on, recipients skipped, the last slot looked
+    at). Commits.
 
-    Up to BATCHES_PER_CHUNK batches in one transaction, under the broadcast's formation lock:
-    the checks, the batches with their retry keys and the recipients moved into them commit
-    together or not at all, exactly as one batch did."""
+    Up to BATCHES_PER_CHUNK planned batches in one transaction, under the broadcast's
+    formation lock: the send-time checks, the batches' user ids and messages and their
+    release commit together or not at all."""
     now = utcnow()
     locks.hold_until_commit(f"broadcast-form:{broadcast_id}")
     live = db.session.execute(  # holds the broadcast row: a pause waits for this chunk
@@ -144,43 +146,133 @@ def _form_chunk(broadcast_id: int, quota_room: int | None, after: int = 0):
         db.session.commit()
         return [], False, 0, after
     broadcast = db.session.get(Broadcast, broadcast_id)
-    candidates = _next_candidates(broadcast_id, after)
-    if not candidates and after:  # none after the cursor: look once from the start
-        candidates = _next_candidates(broadcast_id)
-    if not candidates:
+    planned = _next_planned(broadcast_id, after)
+    if not planned and after >= 0:  # none after the cursor: look once from the start
+        planned = _next_planned(broadcast_id)
+    if not planned:
         db.session.commit()
         return [], False, 0, after
-    ready, passed = _send_time_checks(broadcast, candidates, now)
-    groups = _batches_of(ready)
+    ids = [batch_id for batch_id, _ in planned]
+    skipped = _skip_gone(ids) + (_skip_capped(ids, now) if broadcast.promotional else 0)
+    sizes = _sizes(ids)
+    groups = [(batch_id, slot, sizes[batch_id]) for batch_id, slot in planned
+              if batch_id in sizes]
     fitting = _within_quota(groups, quota_room)
-    batches = _write_batches(broadcast, fitting) if fitting else []
+    _fill(broadcast, fitting, now)
+    _close_empty(ids)
     if len(fitting) < len(groups):
         _stop_at_quota(broadcast)
+    if broadcast.coupon_definition_id is not None and fitting:
+        _issue_coupons(broadcast, [batch_id for batch_id, _, _ in fitting])
     db.session.commit()
-    return batches, len(fitting) == len(groups), passed, candidates[-1].id
+    return ([(batch_id, size) for batch_id, _, size in fitting], len(fitting) == len(groups),
+            skipped, planned[-1][1])
 
 
-def _batches_of(ready: list) -> list[list]:
-    """The recipients in id order, cut into batches of one variant each (≤ 500)."""
-    by_variant: dict[int, list] = {}
-    for row in ready:
-        by_variant.setdefault(row.variant_id, []).append(row)
-    size = multicast.MAX_RECIPIENTS
-    return [rows[i:i + size] for rows in by_variant.values() for i in range(0, len(rows), size)]
+def _next_planned(broadcast_id: int, after: int = -1) -> list:
+    """The next planned batches, (id, slot) in slot order from after `after`: every batch
+    the previous chunk of this job looked at was filled, emptied or left for the quota in a
+    committed transaction under the formation lock."""
+    return db.session.execute(
+        select(MulticastBatch.id, MulticastBatch.slot)
+        .where(MulticastBatch.source == source_of(broadcast_id),
+               MulticastBatch.status == "planned", MulticastBatch.slot > after)
+        .order_by(MulticastBatch.slot).limit(BATCHES_PER_CHUNK)).all()
 
 
-def _within_quota(groups: list[list], quota_room: int | None) -> list[list]:
-    """The batches that fit in what is left of the month's quota, in order (all if no limit):
-    the first that does not fit stops the broadcast there."""
+def _in_batches(ids: list[int]):
+    return and_(BroadcastRecipient.batch_id.in_(ids), BroadcastRecipient.status == "batched")
+
+
+def _skip_gone(ids: list[int]) -> int:
+    """Take out of their batches who blocked or withdrew since the freeze, in one UPDATE."""
+    reachable = select(Member.id).where(
+        Member.id == BroadcastRecipient.member_id, Member.follow_status == FollowStatus.FOLLOWED,
+        Member.line_user_id.is_not(None)).exists()
+    withdrawn = select(Member.id).where(
+        Member.id == BroadcastRecipient.member_id,
+        Member.follow_status != FollowStatus.WITHDRAWN).exists()
+    return db.session.execute(
+        update(BroadcastRecipient).where(_in_batches(ids), ~reachable)
+        .values(status="skipped", batch_id=None,
+                skip_reason=case((withdrawn, "blocked"), else_="withdrawn"))
+        .execution_options(synchronize_session=False)).rowcount
+
+
+def _skip_capped(ids: list[int], now: datetime) -> int:
+    """Take out who reached today's promotional cap (one cap with the follow-ups)."""
+    members = db.session.scalars(select(BroadcastRecipient.member_id)
+                                 .where(_in_batches(ids))).all()
+    if not members:
+        return 0
+    gates.lock_daily_cap(members)
+    rooms = gates.promotional_rooms(members, now)
+    capped = [member_id for member_id in members if rooms[member_id] < 1]
+    if not capped:
+        return 0
+    return db.session.execute(
+        update(BroadcastRecipient).where(_in_batches(ids), among(BroadcastRecipient.member_id,
+                                                                 capped))
+        .values(status="skipped", skip_reason="daily_cap", batch_id=None)
+        .execution_options(synchronize_session=False)).rowcount
+
+
+def _sizes(ids: list[int]) -> dict[int, int]:
+    return dict(db.session.execute(
+        select(BroadcastRecipient.batch_id, func.count()).where(_in_batches(ids))
+        .group_by(BroadcastRecipient.batch_id)).all())
+
+
+def _within_quota(groups: list[tuple], quota_room: int | None) -> list[tuple]:
+    """The batches (id, slot, size) that fit in what is left of the month's quota, in order
+    (all if no limit): the first that does not fit stops the broadcast there."""
     if quota_room is None:
         return groups
     fitting = []
     for group in groups:
-        if len(group) > quota_room:
+        if group[2] > quota_room:
             break
         fitting.append(group)
-        quota_room -= len(group)
+        quota_room -= group[2]
     return fitting
+
+
+def _fill(broadcast: Broadcast, batches: list[tuple], now: datetime) -> None:
+    """The batches' LINE user ids, gathered in SQL from their members (never through Python),
+    and their variant's messages; then they are due. One UPDATE per variant."""
+    with_coupon = broadcast.coupon_definition_id is not None
+    by_variant: dict[int, list[int]] = {}
+    for batch_id, slot, _ in batches:
+        by_variant.setdefault(variant_at(broadcast, slot), []).append(batch_id)
+    for variant_id, ids in by_variant.items():
+        users = (select(BroadcastRecipient.batch_id, _json_list(Member.line_user_id).label("to"))
+                 .join(Member, Member.id == BroadcastRecipient.member_id)
+                 .where(_in_batches(ids)).group_by(BroadcastRecipient.batch_id).subquery())
+        messages = broadcast_content.build(db.session.get(BroadcastVariant, variant_id),
+                                           with_coupon=with_coupon)
+        filled = db.session.execute(
+            update(MulticastBatch).where(MulticastBatch.id == users.c.batch_id,
+                                         MulticastBatch.status == "planned")
+            .values(to=users.c.to, messages=messages, status="pending", send_after=now)
+            .execution_options(synchronize_session=False)).rowcount
+        if filled != len(ids):  # the formation lock makes this impossible
+            raise RuntimeError(f"broadcast {broadcast.id}: batches filled by another former")
+
+
+def _json_list(column):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.json_agg(column)
+    return func.json_group_array(column)
+
+
+def _close_empty(ids: list[int]) -> None:
+    """A planned batch whose every member was skipped is never sent."""
+    db.session.execute(
+        update(MulticastBatch).where(MulticastBatch.id.in_(ids),
+                                     MulticastBatch.status == "planned",
+                                     ~select(BroadcastRecipient.id).where(
+                                         BroadcastRecipient.batch_id == MulticastBatch.id).exists())
+        .values(status="empty").execution_options(synchronize_session=False))
 
 
 def _held_back(broadcast_id: int, now: datetime) -> bool:
@@ -192,105 +284,12 @@ def _held_back(broadcast_id: int, now: datetime) -> bool:
     return gates.paused_until(now) is not None
 
 
-def _next_candidates(broadcast_id: int, after: int = 0) -> list:
-    """The next pending recipients in id order (a chunk's worth) from after `after`, with
-    their member's LINE state now. Ids follow the random draw, so a paused broadcast has sent
-    each variant alike.
-
-    `after` is the last id the previous chunk of this job looked at: every one of those left
-    pending (batched or skipped) in a committed transaction under the formation lock, so the
-    index seeks past them instead of stepping over their dead entries. Any pending row the
-    cursor could miss is still found: by a look from the start when nothing follows the
-    cursor, and by the next job (which starts at 0) and the reconciler."""
-    return db.session.execute(
-        select(BroadcastRecipient.id, BroadcastRecipient.member_id, Member.line_user_id,
-               Member.follow_status, BroadcastRecipient.variant_id)
-        .outerjoin(Member, Member.id == BroadcastRecipient.member_id)
-        .where(BroadcastRecipient.broadcast_id == broadcast_id,
-               BroadcastRecipient.status == "pending", BroadcastRecipient.id > after)
-        .order_by(BroadcastRecipient.id)
-        .limit(BATCHES_PER_CHUNK * multicast.MAX_RECIPIENTS)).all()
-
-
-def _send_time_checks(broadcast: Broadcast, candidates: list, now: datetime):
-    """Skip who blocked or withdrew since the freeze and who reached today's promotional cap
-    (one cap with the follow-ups); returns (the rest, how many were skipped)."""
-    gone = {row.id: _gone_reason(row) for row in candidates if _gone_reason(row)}
-    rest = [row for row in candidates if row.id not in gone]
-    capped = {}
-    if broadcast.promotional and rest:
-        members = sorted({row.member_id for row in rest})
-        gates.lock_daily_cap(members)
-        rooms = gates.promotional_rooms(members, now)
-        capped = {row.id: "daily_cap" for row in rest if rooms[row.member_id] < 1}
-    for reason in set(gone.values()) | set(capped.values()):
-        ids = [i for i, r in {**gone, **capped}.items() if r == reason]
-        db.session.execute(
-            update(BroadcastRecipient)
-            .where(among(BroadcastRecipient.id, ids), BroadcastRecipient.status == "pending")
-            .values(status="skipped", skip_reason=reason)
-            .execution_options(synchronize_session=False))
-    return [row for row in rest if row.id not in capped], len(gone) + len(capped)
-
-
-def _gone_reason(row) -> str | None:
-    if row.member_id is None or row.follow_status == FollowStatus.WITHDRAWN:
-        return "withdrawn"
-    if row.follow_status != FollowStatus.FOLLOWED or not row.line_user_id:
-        return "blocked"
-    return None
-
-
-def _write_batches(broadcast: Broadcast, groups: list[list]) -> list[tuple[int, int]]:
-    """The batches with their retry keys, and their recipients moved into them, in the
-    caller's transaction; each recipient gets their own coupon (announced, not shown, in the
-    shared message). Returns [(batch id, recipients)]."""
-    with_coupon = broadcast.coupon_definition_id is not None
-    written = []
-    for variant_id in dict.fromkeys(group[0].variant_id for group in groups):
-        variant = db.session.get(BroadcastVariant, variant_id)
-        mine = [group for group in groups if group[0].variant_id == variant_id]
-        batches = multicast.add_batches(
-            source=f"broadcast:{broadcast.id}", promotional=broadcast.promotional,
-            recipients=[[row.line_user_id for row in group] for group in mine],
-            messages=broadcast_content.build(variant, with_coupon=with_coupon))
-        written += [(batch.id, group) for batch, group in zip(batches, mine, strict=True)]
-    _move_into(broadcast, written)
-    if with_coupon:
-        _issue_coupons(broadcast, [row for group in groups for row in group])
-    return [(batch_id, len(group)) for batch_id, group in written]
-
-
-def _move_into(broadcast: Broadcast, batches: list[tuple[int, list]]) -> None:
-    """Recipients into their batches, set-based, only from pending: a recipient joins one
-    batch. PostgreSQL: one UPDATE ... FROM unnest(ids, batch ids) for the whole chunk."""
-    ids = [row.id for _, group in batches for row in group]
-    if db.session.get_bind().dialect.name == "postgresql":
-        taken = db.session.execute(_MOVE_INTO_BATCHES, {
-            "ids": ids, "batches": [batch_id for batch_id, group in batches for _ in group]
-        }).rowcount
-    else:
-        taken = sum(db.session.execute(
-            update(BroadcastRecipient)
-            .where(BroadcastRecipient.id.in_([row.id for row in group]),
-                   BroadcastRecipient.status == "pending")
-            .values(status="batched", batch_id=batch_id)
-            .execution_options(synchronize_session=False)).rowcount
-            for batch_id, group in batches)
-    if taken != len(ids):  # another former took some: the lock makes this impossible
-        raise RuntimeError(f"broadcast {broadcast.id}: recipients taken by another batch")
-
-
-_MOVE_INTO_BATCHES = text(
-    "UPDATE broadcast_recipients AS r SET status = 'batched', batch_id = v.batch_id "
-    "FROM unnest(:ids, :batches) AS v(id, batch_id) "
-    "WHERE r.id = v.id AND r.status = 'pending'"
-).bindparams(bindparam("ids", type_=ARRAY(BigInteger)),
-             bindparam("batches", type_=ARRAY(BigInteger)))
-
-
-def _issue_coupons(broadcast: Broadcast, ready: list) -> None:
+def _issue_coupons(broadcast: Broadcast, batch_ids: list[int]) -> None:
+    """Each recipient sent gets their own coupon (announced, not shown, in the shared
+    message)."""
     definition = db.session.get(CouponDefinition, broadcast.coupon_definition_id)
+    ready = db.session.execute(select(BroadcastRecipient.id, BroadcastRecipient.member_id)
+                               .where(_in_batches(batch_ids))).all()
     issued = [{"id": row.id, "issued_coupon_id": coupons.issue_once(
         definition=definition, member_id=row.member_id,
         issue_key=f"broadcast:{broadcast.id}:member:{row.member_id}").id} for row in ready]
@@ -320,14 +319,12 @@ def _stop_at_quota(broadcast: Broadcast) -> None:
 
 
 def complete_if_done(broadcast_id: int) -> bool:
-    """Sending -> completed once no recipient is pending and no batch is waiting."""
-    waiting = exists().where(MulticastBatch.source == f"broadcast:{broadcast_id}",
-                             MulticastBatch.status.in_(("pending", "sending")))
-    pending = exists().where(BroadcastRecipient.broadcast_id == broadcast_id,
-                             BroadcastRecipient.status == "pending")
+    """Sending -> completed once no batch is planned or waiting to be sent."""
+    waiting = exists().where(MulticastBatch.source == source_of(broadcast_id),
+                             MulticastBatch.status.in_(("planned", "pending", "sending")))
     return bool(db.session.execute(
         update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status == "sending",
-                                ~waiting, ~pending)
+                                ~waiting)
         .values(status="completed", finished_at=utcnow())
         .execution_options(synchronize_session=False)).rowcount)
 
@@ -335,7 +332,7 @@ def complete_if_done(broadcast_id: int) -> bool:
 @jobs.job("campaigns", timeout=120)
 def reconcile_broadcasts() -> dict:
     """Finish from the tables whatever Redis lost or a dead worker left: batches due or held
-    by a dead sender are queued, broadcasts with pending recipients get a formation job, and a
+    by a dead sender are queued, broadcasts with planned batches get a formation job, and a
     broadcast with nothing left is completed."""
     batches = multicast.queue_due_batches("broadcast:")
     sending = db.session.scalars(select(Broadcast.id).where(Broadcast.status == "sending")).all()
@@ -349,9 +346,9 @@ def reconcile_broadcasts() -> dict:
 
 
 def _has_pending(broadcast_id: int) -> bool:
-    return db.session.scalar(select(BroadcastRecipient.id).where(
-        BroadcastRecipient.broadcast_id == broadcast_id,
-        BroadcastRecipient.status == "pending").limit(1)) is not None
+    return db.session.scalar(select(MulticastBatch.id).where(
+        MulticastBatch.source == source_of(broadcast_id),
+        MulticastBatch.status == "planned").limit(1)) is not None
 
 
 def broadcast_messages_today(member_ids: list[int], day_start: datetime) -> dict[int, int]:

@@ -11,7 +11,14 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from campaigns import broadcast_content
-from campaigns.models import Broadcast, BroadcastRecipient, BroadcastVariant, Segment
+from campaigns.broadcast_audience import source_of
+from campaigns.models import (
+    Broadcast,
+    BroadcastRecipient,
+    BroadcastVariant,
+    Segment,
+    recipient_outcome,
+)
 from core.after_commit import after_commit
 from core.clock import utcnow
 from core.extensions import db
@@ -191,14 +198,15 @@ def resume(broadcast_id: int, user) -> Broadcast:
 
 
 def cancel(broadcast_id: int, user) -> Broadcast:
-    """Stop for good: recipients not yet in a batch are skipped ('cancelled')."""
+    """Stop for good: the batches not yet formed are cancelled (their recipients count as
+    skipped, 'cancelled'); those already handed to LINE's queue go out."""
     broadcast = _move(broadcast_id, ("draft", *LIVE), "cancelled", user,
                       "完了または中止済みの配信は中止できません。", commit=False)
     db.session.execute(
-        update(BroadcastRecipient)
-        .where(BroadcastRecipient.broadcast_id == broadcast_id,
-               BroadcastRecipient.status == "pending")
-        .values(status="skipped", skip_reason="cancelled")
+        update(MulticastBatch)
+        .where(MulticastBatch.source == source_of(broadcast_id),
+               MulticastBatch.status == "planned")
+        .values(status="cancelled")
         .execution_options(synchronize_session=False))
     broadcast.finished_at = utcnow()
     db.session.commit()
@@ -265,14 +273,11 @@ def progress(broadcast_id: int) -> dict:
     counts = {"sent": 0, "failed": 0, "pending": 0, "held_out": 0}
     skipped: dict[str, int] = {}
     for status, reason, batch_status, n in rows:
-        if status == "skipped":
-            skipped[reason or "other"] = skipped.get(reason or "other", 0) + n
-        elif status == "held_out":
-            counts["held_out"] += n
-        elif status == "batched" and batch_status in ("sent", "failed"):
-            counts[batch_status] += n
+        outcome, reason = recipient_outcome(status, reason, batch_status)
+        if outcome == "skipped":
+            skipped[reason] = skipped.get(reason, 0) + n
         else:
-            counts["pending"] += n
+            counts[outcome] += n
     rate = _sent_per_minute(broadcast_id)
     eta = round(counts["pending"] / rate * 60) if rate and counts["pending"] else None
     return {"status": broadcast.status, "total": broadcast.recipients_total, **counts,
@@ -297,7 +302,7 @@ def forecast(broadcast_id: int) -> dict:
     if broadcast.frozen_at:
         recipients = db.session.scalar(select(func.count(BroadcastRecipient.id)).where(
             BroadcastRecipient.broadcast_id == broadcast_id,
-            BroadcastRecipient.status.in_(("pending", "batched"))))
+            BroadcastRecipient.status == "batched"))
     else:
         recipients = round(reachable_count(broadcast) * (100 - broadcast.holdout_percent) / 100)
     limit, used = line_client.quota(), line_client.quota_consumption()

@@ -3,7 +3,7 @@ raises for a marketer (the monthly quota ran out, a message LINE refused)."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -69,7 +69,8 @@ class MulticastBatch(db.Model):
     X-Line-Retry-Key, before the first attempt, so every retry is the same request to LINE."""
 
     __tablename__ = "multicast_batches"
-    __table_args__ = (Index("ix_multicast_batches_status_send_after", "status", "send_after"),)
+    __table_args__ = (Index("ix_multicast_batches_status_send_after", "status", "send_after"),
+                      UniqueConstraint("source", "slot"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Who made it (e.g. "broadcast:7"): its outcomes are read by that producer.
@@ -78,8 +79,12 @@ class MulticastBatch(db.Model):
     to: Mapped[list] = mapped_column(JSON)  # LINE user ids
     messages: Mapped[list] = mapped_column(JSON)
     promotional: Mapped[bool] = mapped_column(default=True)
-    # pending -> sending (claimed) -> sent | failed, or back to pending (deferred, retried)
+    # planned (its producer fills in who and what; not sendable yet) -> pending -> sending
+    # (claimed) -> sent | failed, or back to pending (deferred, retried); a planned batch may
+    # end empty (everyone in it skipped) or cancelled
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    # Its place in its producer's plan (unique per source: a plan is made once), or None.
+    slot: Mapped[int | None] = mapped_column()
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     send_after: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from campaigns import broadcasts
 from campaigns.broadcast_audience import freeze
@@ -61,17 +62,23 @@ def test_the_audience_is_frozen_once_with_the_draw_recorded(
         [{"type": "text", "text": "A"}], [{"type": "text", "text": "B"}]])
     broadcasts.confirm(broadcast.id, marketer)
     worker.call(release_due_broadcasts)
+    assert worker.call(freeze, broadcast.id) is None  # released twice: the claim refuses
     session.expire_all()
-    session.get(Broadcast, broadcast.id).status = "scheduled"  # as if released twice
+    session.get(Broadcast, broadcast.id).status = "scheduled"  # as if the claim were lost
     session.get(Broadcast, broadcast.id).frozen_at = None
     session.commit()
-    assert worker.call(freeze, broadcast.id) == 0  # nothing inserted the second time
+    with pytest.raises(IntegrityError):  # the unique keys refuse a second audience
+        worker.call(freeze, broadcast.id)
+    session.rollback()
     rows = recipients(session, broadcast.id)
     assert len(rows) == 30
+    batches = session.query(MulticastBatch).all()
+    assert {b.status for b in batches} == {"planned"} and len(batches) == 2  # one per variant
     for row in rows:
         assert 0 <= row.draw < 10_000
         assert row.holdout == (row.draw < 2000) == (row.variant_id is None)
-        assert row.status == ("held_out" if row.holdout else "pending")
+        assert row.status == ("held_out" if row.holdout else "batched")
+        assert (row.batch_id is None) == row.holdout
 
 
 def test_the_holdout_gets_nothing_and_the_variants_split_the_rest(
