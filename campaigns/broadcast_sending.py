@@ -10,12 +10,11 @@ sender, its retry key fixed when it was planned. Redis only carries hints:
 held by a dead sender) and finishes it.
 """
 
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 
 from campaigns import alerts, broadcast_content
 from campaigns.broadcast_audience import freeze, source_of, variant_at
@@ -187,45 +186,47 @@ def _in_batches(ids: list[int]):
 def _sizes_after_checks(broadcast: Broadcast, ids: list[int], now: datetime):
     """({batch id: recipients left}, recipients skipped) after taking out of the batches who
     blocked or withdrew since the freeze and, for a promotional broadcast, who reached today's
-    cap (one cap with the follow-ups). One read of the batches' recipients with their members,
-    one UPDATE per reason to skip."""
-    rows = db.session.execute(
-        select(BroadcastRecipient.id, BroadcastRecipient.batch_id, BroadcastRecipient.member_id,
-               Member.follow_status, Member.line_user_id.is_not(None).label("has_user"))
-        .join(Member, Member.id == BroadcastRecipient.member_id).where(_in_batches(ids))).all()
-    at_cap = _at_cap(broadcast, [row.member_id for row in rows], now)
-    sizes: Counter[int] = Counter()
+    cap (one cap with the follow-ups). Only the few to skip come back from the database: the
+    worker's time goes to sending, not to reading thousands of rows that pass."""
+    at_cap = _at_cap(broadcast, ids, now)
+    to_skip = or_(Member.follow_status != FollowStatus.FOLLOWED, Member.line_user_id.is_(None))
+    if at_cap:
+        to_skip = or_(to_skip, among(BroadcastRecipient.member_id, sorted(at_cap)))
     skips: dict[str, list[int]] = {}
-    for row in rows:
-        reason = _skip_reason(row, at_cap)
-        if reason is None:
-            sizes[row.batch_id] += 1
-        else:
-            skips.setdefault(reason, []).append(row.id)
+    for row in db.session.execute(
+            select(BroadcastRecipient.id, BroadcastRecipient.member_id, Member.follow_status,
+                   Member.line_user_id.is_not(None).label("has_user"))
+            .join(Member, Member.id == BroadcastRecipient.member_id)
+            .where(_in_batches(ids), to_skip)):
+        skips.setdefault(_skip_reason(row, at_cap), []).append(row.id)
     for reason, recipient_ids in skips.items():
         db.session.execute(
             update(BroadcastRecipient).where(among(BroadcastRecipient.id, recipient_ids))
             .values(status="skipped", skip_reason=reason, batch_id=None)
             .execution_options(synchronize_session=False))
+    sizes = dict(db.session.execute(
+        select(BroadcastRecipient.batch_id, func.count()).where(_in_batches(ids))
+        .group_by(BroadcastRecipient.batch_id)).all())
     return sizes, sum(len(recipient_ids) for recipient_ids in skips.values())
 
 
-def _skip_reason(row, at_cap: set[int]) -> str | None:
+def _skip_reason(row, at_cap: set[int]) -> str:
     if row.follow_status == FollowStatus.WITHDRAWN:
         return "withdrawn"
-    if row.follow_status != FollowStatus.FOLLOWED or not row.has_user:
-        return "blocked"
-    return "daily_cap" if row.member_id in at_cap else None
+    reachable = row.follow_status == FollowStatus.FOLLOWED and row.has_user
+    return "daily_cap" if reachable and row.member_id in at_cap else "blocked"
 
 
-def _at_cap(broadcast: Broadcast, members: list[int], now: datetime) -> set[int]:
-    """Which of `members` reached today's promotional cap, decided under a lock that holds
-    every other cap decision off until this chunk commits."""
-    if not broadcast.promotional or not members:
+def _at_cap(broadcast: Broadcast, ids: list[int], now: datetime) -> set[int]:
+    """Which members reached today's promotional cap, decided under a lock that holds every
+    other cap decision off until this chunk commits."""
+    if not broadcast.promotional:
         return set()
     gates.lock_daily_cap_for_all()
     at_cap = gates.members_at_cap(now, leaving_out=source_of(broadcast.id))
     if at_cap is None:  # a day of many promotional messages: count for these members only
+        members = db.session.scalars(select(BroadcastRecipient.member_id)
+                                     .where(_in_batches(ids))).all()
         rooms = gates.promotional_rooms(members, now)
         return {member_id for member_id, room in rooms.items() if room < 1}
     return at_cap
