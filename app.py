@@ -74,8 +74,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "ログインしてください。"
     csrf.init_app(app)
-    # The console speaks Japanese and shows business time.
-    babel.init_app(app, default_locale="ja",
+    # The console speaks Japanese, or English for a console user who picks it; business time.
+    from admin.locale import console_locale
+
+    babel.init_app(app, default_locale="ja", locale_selector=console_locale,
                    default_timezone=app.config["SETTINGS"].business_timezone)
     from core import sqlite
 
@@ -84,6 +86,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from admin.auth import bp as auth_bp
+    from admin.locale import bp as locale_bp
     from bot.webhook import bp as bot_bp
     from campaigns.views import bp as campaigns_bp
     from core.health import bp as health_bp
@@ -95,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(locale_bp)
     app.register_blueprint(bot_bp)
     csrf.exempt(bot_bp)  # LINE signs its webhooks; there is no browser session to forge
     app.register_blueprint(members_bp)
@@ -107,11 +111,15 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_console(app: Flask) -> None:
+    from admin import display
     from admin.console import build_console
+    from admin.locale import console_locale
     from admin.views import require_sign_in_for_console
 
     require_sign_in_for_console(app)
     build_console().init_app(app)
+    app.jinja_env.globals["fmt"] = display  # ¥1,234, JST moments in every console template
+    app.jinja_env.globals["console_language"] = console_locale
 
 
 def register_security(app: Flask) -> None:
