@@ -112,7 +112,8 @@ class ConsoleUserView(AdminOnlyModelView):
     form_columns = ("email", "role", "active")
     can_create = False  # passwords are set through `flask users create`
     column_exclude_list = column_details_exclude_list = ("password_hash", "session_version")
-    empty_list_hint = "ユーザーはサーバーで `flask users create メールアドレス --role 権限` で作成します。"
+    empty_list_hint = ("ユーザーはサーバーで `flask users create メールアドレス --role 権限` "
+                       "で作成します。")
 
 
 def build_console() -> Admin:

@@ -61,7 +61,8 @@ class DeliveryLogView(SecureModelView):
     column_default_sort = ("id", True)
     column_exclude_list = ("messages", "retry_key")
     column_formatters = {"flow": lambda view, context, row, name: flow_label(row.flow)}
-    empty_list_hint = "配信 → フォローアップ で配信を有効にすると、送ったメッセージがここに記録されます。"
+    empty_list_hint = ("配信 → フォローアップ で配信を有効にすると、送ったメッセージが"
+                       "ここに記録されます。")
 
 
 class AlertView(SecureModelView):

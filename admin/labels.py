@@ -77,7 +77,8 @@ COLUMN_LABELS = {
     # catalogue and purchases
     "sku": "SKU", "jan": "JAN", "category": "カテゴリ", "price": "価格",
     "warranty_months": "保証（月）", "image_url": "画像URL",
-    "online_url": "オンラインストアの商品ページ", "accepts_static_code": "印刷の会員番号を受け付ける",
+    "online_url": "オンラインストアの商品ページ",
+    "accepts_static_code": "印刷の会員番号を受け付ける",
     "receipt_number": "レシート番号", "purchased_at": "購入日時", "total": "合計",
     "payment_method": "支払い方法", "coupon_discount": "クーポン値引き",
     "request_fingerprint": "受信内容の指紋", "register": "レジ", "register_id": "レジ",

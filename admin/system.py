@@ -10,7 +10,6 @@ from admin.models import Role
 from admin.views import SecureBaseView
 from core import jobs, maintenance
 
-
 WORKER_STATES = {"idle": "待機中", "busy": "実行中", "started": "起動中", "suspended": "一時停止",
                  "dequeue_started": "取り出し中"}
 

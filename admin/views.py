@@ -13,9 +13,9 @@ from flask_admin.model.typefmt import DETAIL_FORMATTERS
 from flask_login import current_user
 from sqlalchemy import JSON
 
+from admin import display
 from admin.filters import ConsoleFilterConverter
 from admin.forms import ConsoleForm, ConsoleModelConverter
-from admin import display
 from admin.labels import COLUMN_LABELS, YEN_COLUMNS, code_labels_of, enum_label
 from admin.models import Role
 from admin.query_args import MAX_PAGE, is_possible_key, without_nul
@@ -103,8 +103,8 @@ class SecureModelView(ModelView):
                 if (labels := code_labels_of(table.name, column.name))}
 
     def get_empty_list_message(self) -> str:
-        hint = self.empty_list_hint or (
-            "「作成」から登録できます。" if self.can_create else "記録されると、ここに表示されます。")
+        hint = self.empty_list_hint or ("「作成」から登録できます。" if self.can_create
+                                        else "記録されると、ここに表示されます。")
         return f"{EMPTY_LIST_MESSAGE}{hint}"
 
     def is_accessible(self):

@@ -13,11 +13,12 @@ from bot.models import WebhookEvent
 from catalog.models import Product, Stock, Store
 from coupons.models import CouponDefinition, DiscountType, IssuedCoupon
 from line.models import CampaignAlert, Delivery
-from members.models import FollowStatus, LoyaltySettings, Member, Membership, Rank
+from members.models import FollowStatus, LoyaltySettings, Membership, Rank
 from pos.models import Register
 from purchases.models import Channel, Purchase, PurchaseStatus
 
-
+# The codes the seeded rows store in plain string columns: no page may show them as they are.
+SEEDED_CODES = {"sent", "push", "welcome", "quota", "follow", "done"}
 # 11:30:15.123456 in Tokyo: a page showing a stored time raw shows its microseconds.
 MOMENT = datetime(2026, 11, 24, 2, 30, 15, 123456, tzinfo=UTC)
 

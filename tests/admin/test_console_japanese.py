@@ -1,19 +1,32 @@
 """The console speaks Japanese on every page, including pages added later: the pages walked
 are found from the registered views, not listed here."""
 
+import json
 import re
 
 import pytest
 from flask import current_app
 
-from admin.labels import ENUM_LABELS
-from tests.admin.console_pages import console_pages, read_page, seed_one_row_of_each_model
+from admin.labels import CODE_LABELS, ENUM_LABELS
+from campaigns.flows import FLOWS
+from catalog.models import Product
+from members.models import LoyaltySettings, Member
+from tests.admin.console_pages import (
+    SEEDED_CODES,
+    console_pages,
+    read_page,
+    seed_one_row_of_each_model,
+)
+from tests.factories import csrf_token_from
 
 # Stored codes a person must never read: every labelled enum's names (LIGHT, FOLLOWED) in any
 # text, and its values (light, followed) as a whole cell or option.
-ENUM_NAMES = re.compile(r"\b(%s)\b" % "|".join(sorted(
-    {member.name for enum_class in ENUM_LABELS for member in enum_class})))
-ENUM_VALUES = {member.value for enum_class in ENUM_LABELS for member in enum_class}
+ENUM_NAMES = re.compile(r"\b({})\b".format("|".join(sorted(
+    {member.name for enum_class in ENUM_LABELS for member in enum_class}))))
+ENUM_VALUES = ({member.value for enum_class in ENUM_LABELS for member in enum_class}
+               | {code for labels in CODE_LABELS.values() for code in labels} | set(FLOWS)
+               | SEEDED_CODES)
+FILTER_GROUPS = re.compile(r'<div id="filter-groups-data"[^>]*>(.*?)</div>', re.S)
 MICROSECONDS = re.compile(r"\d{2}:\d{2}:\d{2}\.\d+|\+00:00|\d{4}-\d{2}-\d{2}T\d{2}")
 # Trade terms a Japanese shop uses as they are.
 ASCII_TERMS_IN_USE = {"SKU", "JAN", "ID", "URL", "API", "CSV", "LINE"}
@@ -27,11 +40,25 @@ def _all_ascii(text: str) -> bool:
     return bool(words) and all(w.isascii() for w in words) and not set(words) <= ASCII_TERMS_IN_USE
 
 
+def _filter_problems(url: str, html: str) -> list[str]:
+    """The list's filters (names, operations, options) live in a JSON block the script reads."""
+    match = FILTER_GROUPS.search(html)
+    groups = json.loads(match.group(1)) if match else {}
+    found = [f"{url}: English filter {name!r}" for name in groups if _all_ascii(name)]
+    for filters in groups.values():
+        for flt in filters:
+            words = [flt["operation"]] + [label for _, label in flt.get("options") or ()]
+            found += [f"{url}: English filter text {w!r}" for w in words
+                      if _all_ascii(w) or w.lower() in ENUM_VALUES]
+    return found
+
+
 def _problems(url: str, html: str) -> list[str]:
     page = read_page(html)
-    found = [f"{url}: English header {h!r}" for h in page.headers if _all_ascii(h)]
+    found = _filter_problems(url, html)
+    found += [f"{url}: English header {h!r}" for h in page.headers if _all_ascii(h)]
     found += [f"{url}: English label {t!r}" for t in page.labels if _all_ascii(t)]
-    for text in page.texts + page.values:
+    for text in page.texts + page.values + page.labels:
         if ENUM_NAMES.search(text) or text.lower() in ENUM_VALUES:
             found.append(f"{url}: stored code in {text!r}")
         if MICROSECONDS.search(text):
@@ -52,7 +79,88 @@ def test_every_console_page_speaks_japanese_and_shows_times_in_jst(client, login
     login(role="admin")
     problems = []
     for url in pages:
-        answer = client.get(url)
+        answer = client.get(url, follow_redirects=True)
         assert answer.status_code == 200, (url, answer.status_code)
         problems += _problems(url, answer.get_data(as_text=True))
     assert not problems, "\n".join(problems)
+
+
+def _switch_language(client, language, token, next_url="/admin/product/"):
+    return client.post("/admin/language", data={"language": language, "next": next_url,
+                                                "csrf_token": token})
+
+
+def test_the_console_is_japanese_by_default_and_english_for_whoever_picks_it(client, login,
+                                                                             make):
+    make.product(name="リネンシャツ")
+    login(role="marketer")
+    japanese = client.get("/admin/product/").get_data(as_text=True)
+    assert _tabs(client) == ("一覧", "作成")
+    assert not FLASK_ADMIN_ENGLISH.search(" ".join(read_page(japanese).texts))
+
+    switched = _switch_language(client, "en", csrf_token_from(japanese))
+    assert (switched.status_code, switched.location) == (302, "/admin/product/")
+    assert _tabs(client) == ("List", "Create")
+    english = read_page(client.get("/admin/product/").get_data(as_text=True))
+    assert "商品名" in english.headers  # the shop's own words stay as they are
+
+    _switch_language(client, "ja", csrf_token_from(client.get("/admin/").get_data(as_text=True)))
+    assert _tabs(client) == ("一覧", "作成")
+
+
+def _tabs(client) -> tuple[str, str]:
+    """The product list's first two tabs (Flask-Admin's words: list with its count, create)."""
+    labels = read_page(client.get("/admin/product/").get_data(as_text=True)).labels
+    listed = next(label for label in labels if label.startswith(("一覧", "List")))
+    created = next(label for label in labels if label in ("作成", "Create"))
+    return listed.split()[0].split("(")[0], created
+
+
+def test_the_language_switch_needs_the_csrf_token_and_a_known_language(client, login, make):
+    make.product()
+    login(role="marketer")
+    token = csrf_token_from(client.get("/admin/").get_data(as_text=True))
+    assert client.post("/admin/language", data={"language": "en"}).status_code == 400
+    assert _switch_language(client, "fr", token).status_code == 400
+    assert _tabs(client) == ("一覧", "作成")
+    # Back to a page of this site only, never to another site.
+    assert _switch_language(client, "en", token, "https://evil.example/").location == "/admin/"
+    assert _tabs(client) == ("List", "Create")
+
+
+def test_the_settings_page_shows_the_rules_in_force(client, login, session):
+    login(role="marketer")
+    defaults = client.get("/admin/loyaltysettings/").get_data(as_text=True)
+    assert "初期設定のまま" in defaults
+    assert "¥100" in defaults and "¥30,000 以上" in defaults and "¥100,000 以上" in defaults
+    assert "150%" in defaults and "200%" in defaults
+
+    session.add(LoyaltySettings(yen_per_point=200, silver_threshold=10_000,
+                                gold_threshold=50_000, silver_multiplier_pct=120))
+    session.commit()
+    saved = client.get("/admin/loyaltysettings/").get_data(as_text=True)
+    assert "初期設定のまま" not in saved
+    assert "¥200" in saved and "¥10,000 以上" in saved and "¥50,000 以上" in saved
+    assert "120%" in saved
+    row = session.query(LoyaltySettings).one()
+    assert client.get("/admin/loyaltysettings/new/").location.endswith(f"edit/?id={row.id}")
+
+
+def test_an_empty_list_says_what_to_do_next(client, login):
+    login(role="admin")
+    page = client.get("/admin/product/").get_data(as_text=True)
+    assert "まだデータがありません。「作成」で1件ずつ、または 商品 → CSV取り込み" in page
+    events = client.get("/admin/webhookevent/").get_data(as_text=True)
+    assert "まだデータがありません。LINEからWebhookが届くと、ここに記録されます。" in events
+
+
+def test_money_is_shown_in_yen_and_times_in_jst(client, login, make, session):
+    rows = seed_one_row_of_each_model(make, session)
+    login(role="admin")
+    purchases = client.get("/admin/purchase/").get_data(as_text=True)
+    assert "¥12,800" in purchases
+    assert "2026-11-24 11:30" in purchases  # 02:30 UTC
+    product = client.get(f"/admin/product/edit/?id={rows[Product].id}").get_data(as_text=True)
+    assert "¥12,800" not in product  # the form takes a plain number
+    member = client.get(f"/admin/member/details/?id={rows[Member].id}").get_data(as_text=True)
+    assert "ゴールド" in member and "本会員" in member and "ブロック中" in member
