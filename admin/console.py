@@ -1,5 +1,7 @@
 """The console's menu: one declarative view per domain table."""
 
+from pathlib import Path
+
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
@@ -23,6 +25,9 @@ from line.models import CampaignAlert, Delivery
 from members.models import LoyaltySettings, Member
 from pos.models import Register
 from purchases.models import Purchase
+
+# Japanese for the few Flask-Admin texts its own compiled catalogue lacks.
+TRANSLATIONS = Path(__file__).parent / "translations"
 
 
 class MemberView(SecureModelView):
@@ -119,7 +124,8 @@ class ConsoleUserView(AdminOnlyModelView):
 def build_console() -> Admin:
     console = Admin(name="LINE会員コンソール", url="/admin",
                     index_view=SecureIndexView(url="/admin"),
-                    theme=Bootstrap4Theme(base_template="admin/console_base.html"))
+                    theme=Bootstrap4Theme(base_template="admin/console_base.html"),
+                    translations_path=str(TRANSLATIONS))
     session = db  # Flask-Admin 2 takes the extension, not its session
     console.add_view(MemberView(Member, session, name="会員", category="会員"))
     console.add_view(ProductView(Product, session, name="商品", category="商品"))
