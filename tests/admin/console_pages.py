@@ -5,11 +5,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_admin.model import BaseModelView
 
 from admin.models import ConsoleUser
 from bot.models import WebhookEvent
+from campaigns.models import Broadcast, BroadcastVariant, Segment
 from catalog.models import Product, Stock, Store
 from coupons.models import CouponDefinition, DiscountType, IssuedCoupon
 from line.models import CampaignAlert, Delivery
@@ -38,8 +39,14 @@ def seed_one_row_of_each_model(make, session) -> dict[type, object]:
     purchase = Purchase(channel=Channel.STORE, store_id=store.id, receipt_number="R-0001",
                         member_id=member.id, purchased_at=moment, total=12800,
                         status=PurchaseStatus.RETURNED, created_at=moment)
-    session.add_all([definition, purchase])
+    segment = Segment(name="友だち全員", definition={"match": "all", "groups": [
+        {"match": "all", "conditions": [
+            {"field": "follow_status", "op": "is", "value": "followed"}]}]}, created_at=moment)
+    session.add_all([definition, purchase, segment])
     session.flush()
+    broadcast = Broadcast(name="冬のセール", segment_id=segment.id, send_at=moment,
+                          created_at=moment, variants=[BroadcastVariant(
+                              label="A", content=[{"type": "text", "text": "セール開始"}])])
     rows = [
         Stock(store_id=store.id, product_id=product.id, quantity=3, updated_at=moment),
         IssuedCoupon(definition_id=definition.id, member_id=member.id, code="C-0001",
@@ -57,11 +64,13 @@ def seed_one_row_of_each_model(make, session) -> dict[type, object]:
                      processed_at=moment),
         Register(store_id=store.id, code="R1", name="1番レジ", api_key_prefix="abcd1234",
                  api_key_created_at=moment),
+        broadcast,
     ]
     session.add_all(rows)
     session.commit()
     make.console_user(role="marketer")
-    by_model = {type(row): row for row in [store, product, member, definition, purchase, *rows]}
+    by_model = {type(row): row
+                for row in [store, product, member, definition, purchase, segment, *rows]}
     by_model[ConsoleUser] = session.query(ConsoleUser).first()
     by_model[Product], by_model[Store] = product, store
     return by_model
@@ -69,12 +78,13 @@ def seed_one_row_of_each_model(make, session) -> dict[type, object]:
 
 def console_pages(console, rows: dict[type, object]) -> list[str]:
     """The URL of every page of every registered view: a model view's list, create form,
-    details and edit of its seeded row; a custom view's own page. Fails for a model view
-    without a seeded row. Call inside a request context."""
+    details and edit of its seeded row; every page a custom view answers GET on, its
+    `<int:NAME_id>` arguments filled with the seeded row of the model named NAME. Fails for a
+    model view or page argument without a seeded row. Call inside a request context."""
     pages = []
     for view in console._views:
         if not isinstance(view, BaseModelView):
-            pages.append(url_for(f"{view.endpoint}.index"))
+            pages += _custom_pages(view, rows)
             continue
         row = rows.get(view.model)
         assert row is not None, (f"{view.model.__name__} has a console view ({view.name}) but "
@@ -86,6 +96,23 @@ def console_pages(console, rows: dict[type, object]) -> list[str]:
             pages.append(url_for(f"{view.endpoint}.details_view", id=row.id))
         if view.can_edit:
             pages.append(url_for(f"{view.endpoint}.edit_view", id=row.id))
+    return pages
+
+
+def _custom_pages(view, rows: dict[type, object]) -> list[str]:
+    by_name = {model.__name__.lower(): row for model, row in rows.items()}
+    pages = []
+    for rule in current_app.url_map.iter_rules():
+        if not rule.endpoint.startswith(f"{view.endpoint}.") or "GET" not in rule.methods \
+                or rule.rule.endswith(".json") or rule.endpoint.endswith(".static"):
+            continue
+        values = {}
+        for argument in rule.arguments:
+            row = by_name.get(argument.removesuffix("_id"))
+            assert row is not None, (f"{rule.rule} takes {argument}: add a row of that model "
+                                     "to seed_one_row_of_each_model")
+            values[argument] = row.id
+        pages.append(url_for(rule.endpoint, **values))
     return pages
 
 
@@ -115,7 +142,9 @@ class _Reader(HTMLParser):
         if attrs.get("lang") == "en":
             self._english.append(tag)
             self._hidden += 1
-        if tag == "input" and attrs.get("type") not in ("hidden", "submit") and attrs.get("value"):
+        # (datetime-local inputs must hold 2026-11-24T11:30, the browser shows it its way)
+        if tag == "input" and attrs.get("value") and attrs.get("type") not in (
+                "hidden", "submit", "datetime-local"):
             self.page.values.append(attrs["value"])
         if tag in self.COLLECTED:
             self._open.append([tag, ""])
