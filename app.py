@@ -113,10 +113,12 @@ def register_blueprints(app: Flask) -> None:
 def register_console(app: Flask) -> None:
     from admin import display
     from admin.console import build_console
+    from admin.errors import register_console_errors
     from admin.locale import console_locale
     from admin.views import require_sign_in_for_console
 
     require_sign_in_for_console(app)
+    register_console_errors(app)
     build_console().init_app(app)
     app.jinja_env.globals["fmt"] = display  # ¥1,234, JST moments in every console template
     app.jinja_env.globals["console_language"] = console_locale

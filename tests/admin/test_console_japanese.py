@@ -183,3 +183,14 @@ def test_every_text_flask_admin_translates_reads_in_japanese(app):
     with app.test_request_context("/admin/product/"):
         untranslated = [text for text in texts if gettext(text) == text]
     assert untranslated == []
+
+
+def test_console_errors_are_explained_in_japanese(client, login):
+    login(role="marketer")
+    missing = client.get("/admin/no-such-page/")
+    assert missing.status_code == 404
+    assert "お探しのページは見つかりませんでした" in missing.get_data(as_text=True)
+    refused = client.post("/admin/language", data={"language": "en"})  # no CSRF token
+    assert refused.status_code == 400
+    assert "ページを再読み込みしてから" in refused.get_data(as_text=True)
+    assert client.get("/api/v1/no-such-call").status_code == 404  # the API answers its own way
