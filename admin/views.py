@@ -11,6 +11,7 @@ from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
 from flask_admin.helpers import is_form_submitted
 from flask_admin.model.typefmt import DETAIL_FORMATTERS
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import JSON
 
 from admin import display
@@ -21,8 +22,16 @@ from admin.models import Role
 from admin.query_args import MAX_PAGE, is_possible_key, without_nul
 
 STAFF = (Role.ADMIN, Role.MARKETER)
-# Checked in order, by isinstance: enums in Japanese, moments in JST to the minute.
-_JAPANESE_TYPES = {enum.Enum: lambda view, value, name: enum_label(value),
+def _yes_no(view, value: bool, name: str) -> Markup:
+    """Flask-Admin's check / minus icon, its tooltip in Japanese (it says 'active: true')."""
+    icon, answer = ("fa-check-circle", "はい") if value else ("fa-minus-circle", "いいえ")
+    return Markup('<span class="fa {}" title="{}：{}"></span>').format(
+        icon, view.get_column_name(name), answer)
+
+
+# Checked in order, by isinstance (bool before int): enums in Japanese, moments in JST to the
+# minute, yes / no in Japanese.
+_JAPANESE_TYPES = {bool: _yes_no, enum.Enum: lambda view, value, name: enum_label(value),
                    datetime: lambda view, value, name: display.jst(value)}
 EMPTY_LIST_MESSAGE = "まだデータがありません。"
 

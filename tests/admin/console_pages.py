@@ -120,7 +120,8 @@ def _custom_pages(view, rows: dict[type, object]) -> list[str]:
 class PageText:
     texts: list[str] = field(default_factory=list)  # visible text, scripts and styles left out
     headers: list[str] = field(default_factory=list)  # <th>, and the label cells of details
-    labels: list[str] = field(default_factory=list)  # <label>, <option>, <button> texts
+    # <label>, <option>, <button>, <a> texts; placeholders and tooltips
+    labels: list[str] = field(default_factory=list)
     values: list[str] = field(default_factory=list)  # form inputs' value attributes
 
 
@@ -146,6 +147,9 @@ class _Reader(HTMLParser):
         if tag == "input" and attrs.get("value") and attrs.get("type") not in (
                 "hidden", "submit", "datetime-local"):
             self.page.values.append(attrs["value"])
+        if tag != "textarea":  # a shopper text's placeholder is its default, the shop's words
+            self.page.labels += [attrs[name] for name in ("placeholder", "title")
+                                 if attrs.get(name)]
         if tag in self.COLLECTED:
             self._open.append([tag, ""])
 

@@ -13,6 +13,7 @@ from campaigns.flows import FLOWS
 from catalog.models import Product
 from members.models import LoyaltySettings, Member
 from tests.admin.console_pages import (
+    MOMENT,
     SEEDED_CODES,
     console_pages,
     read_page,
@@ -194,3 +195,20 @@ def test_console_errors_are_explained_in_japanese(client, login):
     assert refused.status_code == 400
     assert "ページを再読み込みしてから" in refused.get_data(as_text=True)
     assert client.get("/api/v1/no-such-call").status_code == 404  # the API answers its own way
+
+
+def test_a_time_in_a_console_form_is_shown_and_typed_in_jst(app):
+    from werkzeug.datastructures import MultiDict
+    from wtforms import Form
+
+    from admin.forms import BusinessTimeField
+
+    class AlertForm(Form):
+        paused_until = BusinessTimeField("送信停止の期限")
+
+    shown = AlertForm(data={"paused_until": MOMENT})
+    assert shown.paused_until._value() == "2026-11-24 11:30"
+    with app.test_request_context():
+        typed = AlertForm(MultiDict({"paused_until": "2026-11-24 11:30"}))
+    assert typed.validate()
+    assert typed.paused_until.data == MOMENT.replace(second=0, microsecond=0)
