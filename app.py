@@ -111,7 +111,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_console(app: Flask) -> None:
-    from admin import display
+    from admin import display, labels
     from admin.console import build_console
     from admin.errors import register_console_errors
     from admin.locale import console_locale
@@ -120,8 +120,10 @@ def register_console(app: Flask) -> None:
     require_sign_in_for_console(app)
     register_console_errors(app)
     build_console().init_app(app)
-    app.jinja_env.globals["fmt"] = display  # ¥1,234, JST moments in every console template
-    app.jinja_env.globals["console_language"] = console_locale
+    # In every console template: ¥1,234, JST moments, stored values in Japanese.
+    app.jinja_env.globals.update(fmt=display, enum_label=labels.enum_label,
+                                 code_label=labels.code_label, flow_label=labels.flow_label,
+                                 console_language=console_locale)
 
 
 def register_security(app: Flask) -> None:

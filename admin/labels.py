@@ -7,6 +7,8 @@ SecureModelView (admin/views.py) applies them to every model view by itself:
 - ENUM_LABELS: how a value of a str-enum column reads, in cells, filter options and selects;
 - CODE_LABELS: the same for plain string columns holding codes, keyed "table.column";
 - YEN_COLUMNS: integer columns holding yen, shown as ¥1,234.
+Custom pages' templates have enum_label, code_label, flow_label and fmt (admin/display.py:
+fmt.jst, fmt.yen, ...) as globals.
 """
 
 import enum
@@ -144,6 +146,13 @@ def enum_choices(enum_class: type[enum.Enum]) -> list[tuple[str, str]]:
 
 def code_labels_of(table: str, column: str) -> dict[str, str] | None:
     return CODE_LABELS.get(f"{table}.{column}")
+
+
+def code_label(column: str, code: str | None) -> str:
+    """A plain code in Japanese: code_label("deliveries.status", "sent") == "送信済み"."""
+    if code is None:
+        return "—"
+    return CODE_LABELS.get(column, {}).get(code, code)
 
 
 def flow_label(key: str | None) -> str:

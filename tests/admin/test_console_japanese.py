@@ -212,3 +212,16 @@ def test_a_time_in_a_console_form_is_shown_and_typed_in_jst(app):
         typed = AlertForm(MultiDict({"paused_until": "2026-11-24 11:30"}))
     assert typed.validate()
     assert typed.paused_until.data == MOMENT.replace(second=0, microsecond=0)
+
+
+def test_custom_page_templates_have_the_labels_and_formats(app):
+    from flask import render_template_string
+
+    from members.models import Rank
+
+    with app.test_request_context():
+        shown = render_template_string(
+            "{{ enum_label(rank) }} {{ code_label('deliveries.status', 'sent') }} "
+            "{{ flow_label('f2') }} {{ fmt.yen(1234) }} {{ fmt.jst(moment) }}",
+            rank=Rank.GOLD, moment=MOMENT)
+    assert shown == "ゴールド 送信済み 2回目購入クーポン ¥1,234 2026-11-24 11:30"
