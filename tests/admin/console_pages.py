@@ -29,7 +29,7 @@ def seed_one_row_of_each_model(make, session) -> dict[type, object]:
     page showing them raw is caught). A new model view needs its row here."""
     moment = MOMENT
     store = make.store(name="渋谷店")
-    product = make.product(name="リネンシャツ", price=12800)
+    product = make.product(name="リネンシャツ", category="トップス", price=12800)
     member = make.member(display_name="山田花子", membership=Membership.FULL, rank=Rank.GOLD,
                          follow_status=FollowStatus.BLOCKED, joined_at=moment,
                          blocked_at=moment, points_balance=1234)
@@ -123,13 +123,14 @@ class PageText:
     # <label>, <option>, <button>, <a> texts; placeholders and tooltips
     labels: list[str] = field(default_factory=list)
     values: list[str] = field(default_factory=list)  # form inputs' value attributes
+    cells: list[str] = field(default_factory=list)  # <td> texts
 
 
 class _Reader(HTMLParser):
     # Shopper texts being edited (textarea) are the shop's words, not the console's.
     HIDDEN = {"script", "style", "title", "textarea"}
     COLLECTED = {"th": "headers", "b": "headers", "label": "labels", "option": "labels",
-                 "button": "labels", "a": "labels"}
+                 "button": "labels", "a": "labels", "td": "cells"}
 
     def __init__(self):
         super().__init__()

@@ -28,6 +28,9 @@ ENUM_NAMES = re.compile(r"\b({})\b".format("|".join(sorted(
 ENUM_VALUES = ({member.value for enum_class in ENUM_LABELS for member in enum_class}
                | {code for labels in CODE_LABELS.values() for code in labels} | set(FLOWS)
                | SEEDED_CODES)
+# A cell holding nothing but a lower-case code word (sent, job_failed): a stored code no label
+# turned into Japanese yet, whatever its column.
+CODE_WORD = re.compile(r"[a-z]+(?:[_-][a-z]+)*")
 FILTER_GROUPS = re.compile(r'<div id="filter-groups-data"[^>]*>(.*?)</div>', re.S)
 MICROSECONDS = re.compile(r"\d{2}:\d{2}:\d{2}\.\d+|\+00:00|\d{4}-\d{2}-\d{2}T\d{2}")
 # Trade terms a Japanese shop uses as they are.
@@ -60,6 +63,8 @@ def _problems(url: str, html: str) -> list[str]:
     found = _filter_problems(url, html)
     found += [f"{url}: English header {h!r}" for h in page.headers if _all_ascii(h)]
     found += [f"{url}: English label {t!r}" for t in page.labels if _all_ascii(t)]
+    found += [f"{url}: code {cell!r} in a cell" for cell in page.cells
+              if CODE_WORD.fullmatch(cell)]
     for text in page.texts + page.values + page.labels:
         if ENUM_NAMES.search(text) or text.lower() in ENUM_VALUES:
             found.append(f"{url}: stored code in {text!r}")
