@@ -11,6 +11,7 @@ from flask import current_app
 from admin.labels import CODE_LABELS, ENUM_LABELS
 from campaigns.flows import FLOWS
 from catalog.models import Product
+from line.models import Delivery
 from members.models import LoyaltySettings, Member
 from tests.admin.console_pages import (
     MOMENT,
@@ -230,3 +231,20 @@ def test_custom_page_templates_have_the_labels_and_formats(app):
             "{{ flow_label('f2') }} {{ fmt.yen(1234) }} {{ fmt.jst(moment) }}",
             rank=Rank.GOLD, moment=MOMENT)
     assert shown == "ゴールド 送信済み 2回目購入クーポン ¥1,234 2026-11-24 11:30"
+
+
+def test_a_code_column_is_filtered_by_its_japanese_options(client, login, make, session):
+    seed_one_row_of_each_model(make, session)
+    session.add(Delivery(delivery_key="f2:member:1", flow="f2", status="skipped",
+                         retry_key="00000000-0000-0000-0000-000000000002"))
+    session.commit()
+    login(role="marketer")
+    html = client.get("/admin/delivery/").get_data(as_text=True)
+    groups = json.loads(FILTER_GROUPS.search(html).group(1))
+    [equals] = [flt for flt in groups["状態"] if flt["operation"] == "等しい"]
+    assert dict(equals["options"])["sent"] == "送信済み"
+
+    answer = client.get(f"/admin/delivery/?flt0_{equals['arg']}=sent")
+    shown = read_page(answer.get_data(as_text=True))
+    assert "送信済み" in shown.cells and "見送り" not in shown.cells
+    assert "友だち追加（ウェルカム）" in shown.cells  # the flow, by its name
