@@ -5,6 +5,7 @@ from flask_admin import Admin
 from admin.broadcasts import BroadcastsView, EffectsView
 from admin.catalog import CatalogImportView, StockView
 from admin.follow_ups import AlertView, DeliveryLogView, FlowsView
+from admin.inbox import InboxView
 from admin.message_templates import MessageTemplateView
 from admin.models import ConsoleUser, Role
 from admin.registers import LoyaltySettingsView, OnlineOrderImportView, RegisterKeysView
@@ -105,6 +106,7 @@ def build_console() -> Admin:
                     index_view=SecureIndexView(url="/admin"))
     session = db  # Flask-Admin 2 takes the extension, not its session
     console.add_view(MemberView(Member, session, name="会員", category="会員"))
+    console.add_view(InboxView(name="チャット", endpoint="inbox"))
     console.add_view(ProductView(Product, session, name="商品", category="商品"))
     console.add_view(StockView(Stock, session, name="在庫", category="商品"))
     console.add_view(CatalogImportView(name="CSV取り込み", category="商品",

@@ -30,6 +30,7 @@ from sqlalchemy import (
 
 from campaigns.models import BroadcastRecipient, DeliveryClick
 from catalog.models import Product
+from conversations.models import SurveyAnswer
 from coupons.models import IssuedCoupon
 from line.messages import MEMBERSHIP_LABELS, RANK_LABELS
 from line.models import Delivery, MulticastBatch
@@ -418,6 +419,12 @@ def _follow_up(op, value, window):
                 .where(mine, DeliveryClick.clicked_at >= since).exists())
     return select(Delivery.id).where(mine, Delivery.status == "sent",
                                      Delivery.sent_at >= since).exists()
+
+
+def _survey_rating(op, value, window):
+    return select(SurveyAnswer.id).where(
+        SurveyAnswer.member_id == Member.id, SurveyAnswer.rating <= value["rating"],
+        SurveyAnswer.answered_at >= window.days_ago(value["days"])).exists()
 
 
 STORE = Param("store", "store", "店舗")

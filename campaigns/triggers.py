@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, case, cast, extract, func, literal, literal_column, select
 from sqlalchemy.orm import aliased
 
-from campaigns import content, delivery, flows
+from campaigns import content, delivery, flows, survey_flow
 from campaigns.flows import Flow, register
 from catalog.models import RestockRequest, Store
 from core import events, jobs
@@ -139,6 +139,7 @@ def wire_follow_ups() -> None:
     (called once by the app factory; calling it again changes nothing)."""
     for kind, handler in ON_EVENT.items():
         events.subscribe(kind, handler)
+    events.subscribe("purchase.completed", survey_flow.plan_survey)
     for key in flows.FLOWS:
         sending.check_at_send_time(key, flows.at_send_time)
 
