@@ -6,6 +6,7 @@ from admin.broadcasts import BroadcastsView, EffectsView
 from admin.catalog import CatalogImportView, StockView
 from admin.follow_ups import AlertView, DeliveryLogView, FlowsView
 from admin.inbox import InboxView
+from admin.inbox_settings import InboxSettingsView
 from admin.message_templates import MessageTemplateView
 from admin.models import ConsoleUser, Role
 from admin.registers import LoyaltySettingsView, OnlineOrderImportView, RegisterKeysView
@@ -107,6 +108,8 @@ def build_console() -> Admin:
     session = db  # Flask-Admin 2 takes the extension, not its session
     console.add_view(MemberView(Member, session, name="会員", category="会員"))
     console.add_view(InboxView(name="チャット", endpoint="inbox"))
+    console.add_view(InboxSettingsView(name="チャット設定", category="設定",
+                                       endpoint="inbox_settings"))
     console.add_view(ProductView(Product, session, name="商品", category="商品"))
     console.add_view(StockView(Stock, session, name="在庫", category="商品"))
     console.add_view(CatalogImportView(name="CSV取り込み", category="商品",
