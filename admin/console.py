@@ -11,6 +11,7 @@ from admin.message_templates import MessageTemplateView
 from admin.models import ConsoleUser, Role
 from admin.registers import LoyaltySettingsView, OnlineOrderImportView, RegisterKeysView
 from admin.segments import SegmentsView
+from admin.surveys import SurveysView
 from admin.system import SystemView
 from admin.views import AdminOnlyModelView, SecureIndexView, SecureModelView
 from bot.models import WebhookEvent
@@ -126,6 +127,7 @@ def build_console() -> Admin:
     console.add_view(FlowsView(name="フォローアップ", category="配信", endpoint="flows"))
     console.add_view(BroadcastsView(name="一斉配信", category="配信", endpoint="broadcasts"))
     console.add_view(EffectsView(name="効果比較", category="配信", endpoint="effects"))
+    console.add_view(SurveysView(name="アンケート", category="配信", endpoint="surveys"))
     console.add_view(SegmentsView(name="配信対象", category="配信", endpoint="segments"))
     console.add_view(DeliveryLogView(Delivery, session, name="配信ログ", category="配信"))
     console.add_view(AlertView(CampaignAlert, session, name="配信アラート", category="配信"))

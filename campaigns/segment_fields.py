@@ -484,6 +484,10 @@ FIELDS: dict[str, Field] = {field.key: field for field in (
         Op("received", "を過去N日以内に受け取った", (Param("flow", "flow", "フロー"), DAYS)),
         Op("clicked", "のリンクを過去N日以内にタップした",
            (Param("flow", "flow", "フロー"), DAYS))), _follow_up),
+    Field("survey_rating", "アンケートの評価", (
+        Op("lte", "が過去N日以内に以下", (DAYS, Param("rating", "int", "評価（1〜5）",
+                                                        minimum=1, maximum=5))),),
+        _survey_rating),
 )}
 
 
