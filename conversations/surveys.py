@@ -96,6 +96,13 @@ def record_nps(*, member_id: int, purchase_id: int, score: int) -> SurveyAnswer:
     return answer
 
 
+def forget_comments(member_id: int) -> None:
+    """退会: the ratings stay (anonymous figures of a store), the member's own words go."""
+    for answer in db.session.scalars(select(SurveyAnswer)
+                                     .where(SurveyAnswer.member_id == member_id)):
+        answer.comment, answer.waiting_for = None, "done"
+
+
 def is_surveyable(purchase_id: int) -> bool:
     """Still worth asking: the purchase stands and was not rated yet."""
     purchase = db.session.get(Purchase, purchase_id)

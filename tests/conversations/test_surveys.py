@@ -172,3 +172,23 @@ def test_the_console_saves_the_survey_setting_and_refuses_bad_values(client, log
     assert flows.params_for("survey") == {"delay_minutes": 90, "stores": [shop.id],
                                           "ask_nps": False}
     assert timedelta(minutes=flows.params_for("survey")["delay_minutes"]) == timedelta(hours=1.5)
+
+
+def test_withdrawal_erases_the_thread_and_the_comments_but_keeps_the_rating(
+        member_of, buy, follow_ups, session, clock):
+    _switch_on(session)
+    person, member = member_of()
+    buy(member, "TEE")
+    [question] = _survey_arrives(person, follow_ups, clock)
+    person.taps(_rating_buttons(question)[3][1])  # 2: a note in the inbox
+    person.says("待ち時間が長かった")
+    person.says("ところで駐車場はありますか")
+    assert session.query(ThreadMessage).count() == 3
+
+    person.says("退会")
+    person.taps("action=withdraw_confirm")
+
+    session.expire_all()
+    assert session.query(ThreadMessage).count() == 0
+    answer = session.query(SurveyAnswer).one()
+    assert (answer.rating, answer.comment) == (2, None)
