@@ -21,23 +21,32 @@ def _events(session) -> int:
     return session.query(WebhookEvent).count()
 
 
+def _processed(session, worker, count: int) -> None:
+    """Wait until `count` events are stored and processed: the job is queued just after the
+    webhook's commit, so the worker runs until nothing is left pending."""
+    def settled():
+        worker.drain()
+        return session.query(WebhookEvent).filter(
+            WebhookEvent.status.not_in(("pending", "processing"))).count() >= count
+
+    wait_until(settled, what="the webhook events to be processed")
+
+
 def _open_chat(browser, linesim, linesim_process, session, worker, name):
     user = linesim.add_user(name)
     chat = browser.new_page()
     chat.goto(f"{linesim_process.base_url}/chat/{user['userId']}")
     before = _events(session)
     chat.get_by_test_id("follow-button").click()
-    wait_until(lambda: _events(session) == before + 1, what="the webhook to save the follow")
-    worker.drain()
+    _processed(session, worker, before + 1)
     chat.get_by_test_id("flex-image").first.wait_for()  # the member card
     return user, chat
 
 
-def _acted(chat, session, worker, act):
+def _acted(session, worker, act):
     before = _events(session)
     act()
-    wait_until(lambda: _events(session) == before + 1, what="the webhook to save the event")
-    worker.drain()
+    _processed(session, worker, before + 1)
 
 
 def test_a_question_is_answered_from_the_inbox_once_and_a_rating_reaches_the_console(
@@ -48,7 +57,7 @@ def test_a_question_is_answered_from_the_inbox_once_and_a_rating_reaches_the_con
     # A shopper writes a free question.
     _, chat = _open_chat(browser, linesim, linesim_process, session, worker, "山田花子")
     chat.get_by_test_id("text-input").fill(QUESTION)
-    _acted(chat, session, worker, lambda: chat.get_by_test_id("send-button").click())
+    _acted(session, worker, lambda: chat.get_by_test_id("send-button").click())
     chat.get_by_test_id("bot-message").get_by_text("スタッフが確認して").wait_for()
 
     # Staff see it in the inbox and answer.
@@ -84,7 +93,7 @@ def test_a_question_is_answered_from_the_inbox_once_and_a_rating_reaches_the_con
     follow_ups()
     rating = taro_chat.get_by_test_id("quick-reply").filter(has_text="4 満足")
     rating.wait_for()
-    _acted(taro_chat, session, worker, rating.click)
+    _acted(session, worker, rating.click)
     taro_chat.get_by_test_id("bot-message").get_by_text("ご回答ありがとうございます").wait_for()
 
     console.goto(f"{live_server.url}/admin/surveys/")
