@@ -9,6 +9,7 @@ from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms import HiddenField, TextAreaField
 
 from admin import display
@@ -106,7 +107,8 @@ def _is_cashier() -> bool:
 
 
 def _threads() -> list[Thread]:
-    query = select(Thread).order_by(Thread.last_message_at.desc(), Thread.id.desc())
+    query = (select(Thread).options(joinedload(Thread.member))
+             .order_by(Thread.last_message_at.desc(), Thread.id.desc()))
     if _is_cashier():
         query = query.where(usual_store(Thread.member_id).scalar_subquery()
                             == current_user.store_id)

@@ -23,7 +23,7 @@ PARAMS = {
     "with_coupon": Param("クーポンを付ける"),
     "after_purchases": Param("何回購入したら送るか", 1, 100),
     "after_days": Param("登録から何日後に送るか", 1, 3650),
-    "stores": Param("対象の店舗（空欄はすべての店舗）", 1, 2**31 - 1, may_be_empty=True,
+    "stores": Param("対象の店舗ID（空欄はすべての店舗）", 1, 2**31 - 1, may_be_empty=True,
                     max_items=500),
     "ask_nps": Param("おすすめ度（0〜10）も聞く"),
 }

@@ -94,3 +94,22 @@ def test_early_in_the_morning_staff_answer_from_today(shopper, session, clock):
         "メッセージありがとうございます。ただいま営業時間外のため、"
         "10:00から順番にお返事します。"]
     assert session.query(Member).count() == 1
+
+
+def test_a_product_lookup_shows_the_loading_animation_while_it_is_worked_out(
+        shopper, linesim, make, clock):
+    make.product(sku="JKT-NAVY-M", name="紺ジャケット M")
+    hanako = _member(shopper)
+
+    [answer] = hanako.says("商品 JKT-NAVY-M")
+
+    assert answer["altText"] == "紺ジャケット Mは在庫切れです"
+    [loading] = linesim.calls(path_prefix="/v2/bot/chat/loading/start")
+    assert (loading["status"], loading["body"]) == (202, {"chatId": hanako.user_id,
+                                                          "loadingSeconds": 5})
+
+
+def test_the_segment_builder_offers_the_survey_condition(client, login):
+    login("marketer")
+    page = client.get("/admin/segments/new").get_data(as_text=True)
+    assert '"survey_rating"' in page
