@@ -66,6 +66,7 @@ class InboxView(SecureBaseView):
             flash(str(exc), "error")
             return self._page(thread, form=form), 400
         db.session.commit()
+        answers.start_sending(sent)
         flash("無料の返信で送信しました。" if sent.channel == "reply"
               else "プッシュで送信しました（月間の通数にカウントされます）。")
         return redirect(url_for(".thread", thread_id=thread.id))

@@ -12,7 +12,6 @@ from sqlalchemy import select, update
 from conversations import inbox
 from conversations.models import MAX_TEXT, Thread, ThreadMessage
 from core import jobs
-from core.after_commit import after_commit
 from core.clock import utcnow
 from core.extensions import db
 from line import ledger, messages
@@ -42,8 +41,8 @@ def check(thread: Thread, body: str) -> str:
 
 
 def answer(*, thread: Thread, body: str, author: str, form_key: str) -> ThreadMessage:
-    """Record staff's answer and hand it to LINE once (a resubmitted form changes nothing).
-    Caller commits; the send starts after the commit."""
+    """Record staff's answer for LINE, once (a resubmitted form changes nothing). Caller
+    commits, then calls start_sending."""
     key = f"answer:{form_key[:60]}"
     existing = db.session.scalar(select(ThreadMessage).where(ThreadMessage.source_key == key))
     if existing is not None:
@@ -59,13 +58,37 @@ def answer(*, thread: Thread, body: str, author: str, form_key: str) -> ThreadMe
         sent.reply_token = token_from.reply_token
         delivery = ledger.record_once(member_id=thread.member_id, flow=FLOW, channel="reply",
                                       key=f"reply:{_event_id(sent)}", messages=payload)
-        after_commit(lambda: send_reply.enqueue(sent.id, retry=REPLY_RETRY))
     else:
         delivery = ledger.push_once(member_id=thread.member_id, flow=FLOW,
                                     key=f"{FLOW}:{sent.id}", messages=payload)
     sent.delivery_id = delivery.id
     inbox.mark_read(thread)
     return sent
+
+
+def start_sending(sent: ThreadMessage) -> None:
+    """After the commit: queue a reply's job (a push is queued by the ledger). If it cannot be
+    queued (Redis down), no attempt can have reached LINE: the answer goes as a push instead,
+    which the 30 s release sends once Redis is back. Commits."""
+    if sent.channel != "reply":
+        return
+    try:
+        send_reply.enqueue(sent.id, retry=REPLY_RETRY)
+    except Exception:
+        log.exception("could not queue the reply of answer %s; pushing it instead", sent.id)
+        _push_instead(sent)
+        db.session.commit()
+
+
+def _push_instead(sent: ThreadMessage) -> None:
+    reply = sent.delivery
+    if reply is None or reply.status != "pending" or reply.attempts:
+        return
+    ledger.mark(reply, "failed", error="the reply could not be queued; sent as a push")
+    pushed = ledger.record_once(member_id=reply.member_id, flow=FLOW,
+                                key=f"{FLOW}:{sent.id}", messages=reply.messages)
+    if pushed is not None:
+        sent.channel, sent.delivery_id = "push", pushed.id
 
 
 def _event_id(sent: ThreadMessage) -> str:

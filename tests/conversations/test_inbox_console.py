@@ -2,15 +2,18 @@
 push; through the delivery ledger with a retry key, once; bad input sends nothing."""
 
 import re
+from dataclasses import replace
 
 from conversations import hours
 from conversations.models import Thread, ThreadMessage
 from core.clock import utcnow
 from line.models import Delivery
+from line.sending import release_due_deliveries
 from members.models import Member
 from purchases.models import Channel, Purchase
 from tests.factories import csrf_token_from
 from tests.support.chat import texts
+from tests.support.linesim_server import free_port
 
 PUSH, REPLY = "/v2/bot/message/push", "/v2/bot/message/reply"
 
@@ -237,3 +240,31 @@ def test_cashiers_of_another_store_neither_see_nor_open_the_thread(
 
 def test_signed_out_visitors_are_sent_to_sign_in(client):
     assert client.get("/admin/inbox/").status_code == 302
+
+
+def test_a_reply_that_cannot_be_queued_goes_as_a_push_once_redis_is_back(
+        app, monkeypatch, client, login, shopper, session, linesim, worker, clock):
+    hanako = shopper()
+    hanako.adds_friend()
+    hanako.says("こんにちは")
+    login("marketer")
+    thread_id = _thread(session).id
+    _staff_mode(client, thread_id)
+    hanako.says("取り置きできますか")
+    form = _form(client, thread_id)
+
+    dead = replace(app.config["SETTINGS"], redis_url=f"redis://127.0.0.1:{free_port()}/0")
+    with monkeypatch.context() as patch:
+        patch.setitem(app.config, "SETTINGS", dead)
+        answered = _answer(client, thread_id, "3日間お取り置きできます。", form)
+
+    assert answered.status_code == 302
+    out = session.query(ThreadMessage).filter_by(direction="out").one()
+    assert out.channel == "push"
+    worker.call(release_due_deliveries)
+    worker.drain()
+    assert texts(hanako.new_messages()) == ["3日間お取り置きできます。"]
+    assert linesim.calls(path_prefix=REPLY)[-1]["body"]["messages"][0]["text"] != (
+        "3日間お取り置きできます。")
+    assert [d.status for d in session.query(Delivery).filter_by(flow="staff_answer")
+            .order_by(Delivery.id)] == ["failed", "sent"]
