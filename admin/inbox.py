@@ -58,15 +58,17 @@ class InboxView(SecureBaseView):
         thread = self._visible_thread(thread_id)
         form = AnswerForm(formdata=request.form)
         try:
-            sent = answers.answer(thread=thread, body=form.body.data or "",
-                                  author=current_user.email,
-                                  form_key=form.form_key.data or uuid.uuid4().hex)
+            answered = answers.answer(thread=thread, body=form.body.data or "",
+                                      author=current_user.email,
+                                      form_key=form.form_key.data or uuid.uuid4().hex)
         except answers.AnswerRefused as exc:
             db.session.rollback()
             flash(str(exc), "error")
             return self._page(thread, form=form), 400
         db.session.commit()
-        answers.start_sending(sent)
+        sent = answered.message
+        if answered.is_new:
+            answers.start_sending(sent)
         flash("無料の返信で送信しました。" if sent.channel == "reply"
               else "プッシュで送信しました（月間の通数にカウントされます）。")
         return redirect(url_for(".thread", thread_id=thread.id))

@@ -4,10 +4,12 @@ through the delivery ledger (line.ledger) like every other send: one row per ans
 unique key, a retry key on pushes, the reply rules of reply_once."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from rq import Retry
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from conversations import inbox
 from conversations.models import MAX_TEXT, Thread, ThreadMessage
@@ -40,19 +42,29 @@ def check(thread: Thread, body: str) -> str:
     return text
 
 
-def answer(*, thread: Thread, body: str, author: str, form_key: str) -> ThreadMessage:
-    """Record staff's answer for LINE, once (a resubmitted form changes nothing). Caller
-    commits, then calls start_sending."""
+@dataclass(frozen=True)
+class Answered:
+    message: ThreadMessage
+    is_new: bool  # False: this form was submitted before; nothing more is sent
+
+
+def answer(*, thread: Thread, body: str, author: str, form_key: str) -> Answered:
+    """Record staff's answer for LINE, once (a resubmitted form changes nothing, even two
+    copies at the same moment). Caller commits, then calls start_sending."""
     key = f"answer:{form_key[:60]}"
-    existing = db.session.scalar(select(ThreadMessage).where(ThreadMessage.source_key == key))
+    existing = _by_key(key)
     if existing is not None:
-        return existing
+        return Answered(existing, False)
     text = check(thread, body)
     token_from = _claim_fresh_token(thread, utcnow())
     sent = ThreadMessage(thread_id=thread.id, direction="out", body=text, source_key=key,
                          author=author, channel="reply" if token_from else "push")
-    db.session.add(sent)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(sent)
+    except IntegrityError:
+        db.session.rollback()
+        return Answered(_by_key(key), False)
     payload = [messages.text(text, with_menu=False)]
     if token_from is not None:
         sent.reply_token = token_from.reply_token
@@ -63,7 +75,11 @@ def answer(*, thread: Thread, body: str, author: str, form_key: str) -> ThreadMe
                                     key=f"{FLOW}:{sent.id}", messages=payload)
     sent.delivery_id = delivery.id
     inbox.mark_read(thread)
-    return sent
+    return Answered(sent, True)
+
+
+def _by_key(key: str) -> ThreadMessage | None:
+    return db.session.scalar(select(ThreadMessage).where(ThreadMessage.source_key == key))
 
 
 def start_sending(sent: ThreadMessage) -> None:
