@@ -19,7 +19,8 @@ from purchases.models import Purchase, PurchaseStatus
 RATINGS = range(1, 6)
 NPS_SCORES = range(0, 11)
 LOW_RATING = 2  # this or lower: staff get a note in the inbox
-COMMENT_WINDOW = timedelta(hours=24)  # the next free text within this is the comment
+# The next free text within this is the comment; later text is a new message for staff.
+COMMENT_WINDOW = timedelta(minutes=30)
 
 
 class SurveyRefused(ValueError):

@@ -192,3 +192,36 @@ def test_withdrawal_erases_the_thread_and_the_comments_but_keeps_the_rating(
     assert session.query(ThreadMessage).count() == 0
     answer = session.query(SurveyAnswer).one()
     assert (answer.rating, answer.comment) == (2, None)
+
+
+def test_text_long_after_the_rating_is_a_message_for_staff_not_a_comment(
+        member_of, buy, follow_ups, session, clock):
+    _switch_on(session)
+    person, member = member_of()
+    buy(member, "TEE")
+    [question] = _survey_arrives(person, follow_ups, clock)
+    person.taps(_rating_buttons(question)[0][1])
+    clock.advance(minutes=31)
+
+    answer = texts(person.says("来週の入荷予定を教えてください"))
+
+    assert answer[0].startswith("メッセージありがとうございます。スタッフが確認して")
+    assert session.query(SurveyAnswer).one().comment is None
+    assert [m.body for m in session.query(ThreadMessage)] == ["来週の入荷予定を教えてください"]
+
+
+def test_a_purchase_returned_before_the_survey_is_due_is_not_surveyed(
+        member_of, buy, follow_ups, session, clock, shop):
+    from purchases.models import PurchaseStatus
+    from purchases.returns import reverse_purchase
+
+    _switch_on(session)
+    person, member = member_of()
+    purchase = buy(member, "TEE")
+    clock.advance(minutes=30)
+    reverse_purchase(store=shop, receipt_number=purchase.receipt_number,
+                     status=PurchaseStatus.RETURNED)
+    session.commit()
+
+    assert _survey_arrives(person, follow_ups, clock, minutes=91) == []
+    assert session.query(Delivery).filter_by(flow="survey").one().status == "skipped"
