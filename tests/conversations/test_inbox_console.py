@@ -164,6 +164,8 @@ def test_bad_answers_get_a_clear_message_and_send_nothing(client, login, shopper
     assert "あ" * 5001 in too_long[1]  # the text is kept for editing
 
     hanako.blocks()
+    assert 'data-testid="cannot-message"' in client.get(f"/admin/inbox/{thread_id}").get_data(
+        as_text=True)
     blocked = _refused(client, thread_id, "お返事です")
     worker.drain()
     assert blocked[0] == 400
