@@ -36,6 +36,7 @@ def register_models() -> None:
     import bot.richmenu  # noqa: F401
     import campaigns.models  # noqa: F401
     import catalog.models  # noqa: F401
+    import conversations.models  # noqa: F401
     import core.events  # noqa: F401
     import coupons.models  # noqa: F401
     import line.models  # noqa: F401

@@ -9,10 +9,13 @@ from admin.broadcasts import BroadcastsView, EffectsView
 from admin.catalog import CatalogImportView, StockView
 from admin.display import yen
 from admin.follow_ups import AlertView, DeliveryLogView, FlowsView
+from admin.inbox import InboxView
+from admin.inbox_settings import InboxSettingsView
 from admin.message_templates import MessageTemplateView
 from admin.models import ConsoleUser, Role
 from admin.registers import LoyaltySettingsView, OnlineOrderImportView, RegisterKeysView
 from admin.segments import SegmentsView
+from admin.surveys import SurveysView
 from admin.system import SystemView
 from admin.views import AdminOnlyModelView, SecureIndexView, SecureModelView
 from bot.models import WebhookEvent
@@ -128,6 +131,9 @@ def build_console() -> Admin:
                     translations_path=str(TRANSLATIONS))
     session = db  # Flask-Admin 2 takes the extension, not its session
     console.add_view(MemberView(Member, session, name="会員", category="会員"))
+    console.add_view(InboxView(name="チャット", endpoint="inbox"))
+    console.add_view(InboxSettingsView(name="チャット設定", category="設定",
+                                       endpoint="inbox_settings"))
     console.add_view(ProductView(Product, session, name="商品", category="商品"))
     console.add_view(StockView(Stock, session, name="在庫", category="商品"))
     console.add_view(CatalogImportView(name="CSV取り込み", category="商品",
@@ -144,6 +150,7 @@ def build_console() -> Admin:
     console.add_view(FlowsView(name="フォローアップ", category="配信", endpoint="flows"))
     console.add_view(BroadcastsView(name="一斉配信", category="配信", endpoint="broadcasts"))
     console.add_view(EffectsView(name="効果比較", category="配信", endpoint="effects"))
+    console.add_view(SurveysView(name="アンケート", category="配信", endpoint="surveys"))
     console.add_view(SegmentsView(name="配信対象", category="配信", endpoint="segments"))
     console.add_view(DeliveryLogView(Delivery, session, name="配信ログ", category="配信"))
     console.add_view(AlertView(CampaignAlert, session, name="配信アラート", category="配信"))
