@@ -1,7 +1,7 @@
 """conversations: the staff inbox (threads, messages, auto-replies, settings) and survey answers
 
 Revision ID: 0021_conversations
-Revises: 0017_member_category_stats
+Revises: 0020_promotional_day_indexes
 Create Date: 2026-12-07 12:30:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import core.types  # noqa: F401  (UTCDateTime columns)
 
 revision = '0021_conversations'
-down_revision = '0017_member_category_stats'
+down_revision = '0020_promotional_day_indexes'
 branch_labels = None
 depends_on = None
 
