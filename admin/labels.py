@@ -121,7 +121,7 @@ TEXT_TITLES = {
     "upgrade_invite": "本会員登録のご案内", "already_full": "すでに本会員",
     "upgrade_done": "本会員登録の完了", "full_benefits": "本会員の特典",
     "help": "ヘルプ（ライト会員）", "help_full": "ヘルプ（本会員）",
-    "product_usage": "商品・再入荷コマンドの使い方", "unknown": "わからない言葉への返事",
+    "product_usage": "商品・再入荷コマンドの使い方",
     "withdraw_confirm": "退会の確認", "withdraw_done": "退会の完了",
     "withdraw_cancelled": "退会の取りやめ", "receipt": "お買い上げ・ポイント通知",
     "after_purchase": "店舗購入後のおすすめ", "second_purchase": "2回目購入クーポン",
@@ -132,6 +132,11 @@ TEXT_TITLES = {
     "winback_90": "休眠復帰（90日）", "winback_180": "休眠復帰（180日）",
     "birthday": "お誕生日月クーポン", "upgrade_prompt": "本会員登録のおすすめ",
     "not_member": "会員情報が見つからない",
+    "inbox_received": "お問い合わせの受付", "inbox_after_hours": "営業時間外の自動返信",
+    "survey_question": "アンケート（評価の質問）",
+    "survey_ask_comment": "アンケート（感想のお願い）",
+    "survey_ask_nps": "アンケート（おすすめ度の質問）", "survey_thanks": "アンケートのお礼",
+    "survey_already": "アンケート回答済み",
 }
 
 

@@ -12,6 +12,7 @@ from admin.models import ConsoleUser
 from bot.models import WebhookEvent
 from campaigns.models import Broadcast, BroadcastVariant, Segment
 from catalog.models import Product, Stock, Store
+from conversations.models import AutoReply, SurveyAnswer, Thread, ThreadMessage
 from coupons.models import CouponDefinition, DiscountType, IssuedCoupon
 from line.models import CampaignAlert, Delivery
 from members.models import FollowStatus, LoyaltySettings, Membership, Rank
@@ -65,6 +66,16 @@ def seed_one_row_of_each_model(make, session) -> dict[type, object]:
         Register(store_id=store.id, code="R1", name="1番レジ", api_key_prefix="abcd1234",
                  api_key_created_at=moment),
         broadcast,
+        Thread(member_id=member.id, unread_count=1, last_message_at=moment, created_at=moment,
+               messages=[ThreadMessage(direction="in", body="Mサイズはありますか？",
+                                       source_key="01JTESTEVENT0000000000001",
+                                       created_at=moment),
+                         ThreadMessage(direction="out", body="ございます。",
+                                       author="staff@example.com", channel="push",
+                                       created_at=moment)]),
+        AutoReply(keyword="営業時間", answer="10:00〜19:00です。", updated_at=moment),
+        SurveyAnswer(purchase_id=purchase.id, member_id=member.id, store_id=store.id, rating=2,
+                     comment="レジが混んでいました", waiting_for="done", answered_at=moment),
     ]
     session.add_all(rows)
     session.commit()
