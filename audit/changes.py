@@ -5,8 +5,10 @@ import datetime
 import decimal
 import enum
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import RelationshipDirection
+
+from core.extensions import db
 
 CHANGED = "changed"
 SECRET_FIELDS = {"password_hash", "api_key_hash", "card_secret", "secret", "token"}
@@ -16,18 +18,50 @@ PERSONAL_FIELDS = {"members": {"line_user_id", "display_name", "full_name", "ful
 
 
 def changes_of_edit(row) -> dict:
-    """{field: [before, after]} for the fields of a loaded row changed since it was read."""
+    """{field: [before, after]} for the fields of a row changed and not yet flushed."""
     state = inspect(row)
-    changes = {}
+    edited = {}
     for name in _field_names(row):
         history = state.attrs[name].history
-        if not history.has_changes():
-            continue
-        before = history.deleted[0] if history.deleted else None
-        after = history.added[0] if history.added else None
+        if history.has_changes():
+            edited[name] = (history.deleted[0] if history.deleted else _UNREAD,
+                            history.added[0] if history.added else None)
+    stored = _stored_values(row, [n for n, (before, _) in edited.items() if before is _UNREAD])
+    changes = {}
+    for name, (before, after) in edited.items():
+        before = stored.get(name) if before is _UNREAD else before
         if before != after:
             changes[name] = _pair(row, name, before, after)
     return changes
+
+
+_UNREAD = object()  # set without being read first (e.g. after a commit expired the row)
+
+
+def _stored_values(row, names: list[str]) -> dict:
+    """What the database still holds for these columns of the row (changes not flushed)."""
+    columns = [name for name in names if name in inspect(row).mapper.column_attrs]
+    if not columns or inspect(row).key is None:
+        return {}
+    mapper = inspect(row).mapper
+    key = [mapper.primary_key[i] == value
+           for i, value in enumerate(inspect(row).identity)]
+    with db.session.no_autoflush:
+        values = db.session.execute(
+            select(*(mapper.column_attrs[name].columns[0] for name in columns)).where(*key)).one()
+    return dict(zip(columns, values, strict=True))
+
+
+def snapshot(row) -> dict:
+    """A row's column values now, to compare with later (`changes_since`) when the change
+    will be flushed before it is recorded."""
+    return {attr.key: getattr(row, attr.key) for attr in inspect(row).mapper.column_attrs}
+
+
+def changes_since(row, before: dict) -> dict:
+    """{field: [before, after]} between a `snapshot` and the row as it is now."""
+    return {name: _pair(row, name, value, getattr(row, name))
+            for name, value in before.items() if getattr(row, name) != value}
 
 
 def values_of_row(row, *, after: bool) -> dict:

@@ -31,9 +31,10 @@ def record(kind: Kind, *, actor=None, actor_role: ActorRole | None = None,
     return event
 
 
-def record_change(kind: Kind, row, *, actor) -> AuditEvent:
+def record_change(kind: Kind, row, *, actor) -> AuditEvent | None:
     """A console create, edit or delete of `row`, with before -> after of what changed. Call
-    before the commit: edits are read from the row's pending changes, new rows get their id."""
+    before the commit: edits are read from the row's pending changes, new rows get their id.
+    An edit that changes nothing (saved unchanged) is no change: nothing is recorded."""
     if kind == Kind.CREATE:
         db.session.flush()
         changes = values_of_row(row, after=True)
@@ -41,6 +42,8 @@ def record_change(kind: Kind, row, *, actor) -> AuditEvent:
         changes = values_of_row(row, after=False)
     else:
         changes = changes_of_edit(row)
+        if not changes:
+            return None
     return record(kind, actor=actor, target=row, changes=changes)
 
 

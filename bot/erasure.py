@@ -6,7 +6,7 @@ welcome coupon was given (coupons.service), so a new follow brings no second one
 from sqlalchemy import select
 
 from audit import record
-from audit.changes import changes_of_edit
+from audit.changes import changes_since, snapshot
 from audit.models import ActorRole, Kind
 from bot.models import WebhookEvent
 from core.extensions import db
@@ -26,9 +26,10 @@ def withdraw_member(member: Member) -> None:
     withdrawal (asked by the member in the chat) and the erasure it causes."""
     line_user_id = member.line_user_id
     remember_welcome_given(member_id=member.id, line_user_id=line_user_id)
+    before = snapshot(member)
     members.withdraw(member=member)
     record(Kind.WITHDRAWAL, actor_role=ActorRole.MEMBER, target=member,
-           changes=changes_of_edit(member))
+           changes=changes_since(member, before))
     delivery_ledger.forget_messages(member_id=member.id)
     events = forget_line_user(line_user_id) if line_user_id else 0
     record(Kind.ERASURE, actor_role=ActorRole.SYSTEM, target=member,
