@@ -162,10 +162,15 @@ def _csv_lines(query):
     writer = csv.writer(buffer)
     yield "\ufeff"
     writer.writerow([LABELS[name] for name in CSV_COLUMNS])
-    for row in query.yield_per(EXPORT_BATCH):
-        writer.writerow([_plain(row, name) for name in CSV_COLUMNS])
-        if buffer.tell() > 64_000:
-            yield _drain(buffer)
+    try:
+        for row in query.yield_per(EXPORT_BATCH):
+            writer.writerow([_plain(row, name) for name in CSV_COLUMNS])
+            if buffer.tell() > 64_000:
+                yield _drain(buffer)
+    finally:
+        # The read (a server-side cursor on PostgreSQL) ends with the stream, also when the
+        # client goes away, whatever becomes of the request's context.
+        query.session.close()
     yield _drain(buffer)
 
 

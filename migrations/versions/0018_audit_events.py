@@ -20,9 +20,11 @@ depends_on = None
 
 REFUSAL = "audit_events is append-only"
 POSTGRESQL_GUARD = [
-    f"""CREATE FUNCTION audit_events_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+    f"""CREATE OR REPLACE FUNCTION audit_events_refuse_change() RETURNS trigger
+    LANGUAGE plpgsql AS $$
     BEGIN
-        RAISE EXCEPTION '{REFUSAL}: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+        RAISE EXCEPTION USING MESSAGE = '{REFUSAL}: ' || TG_OP || ' refused',
+                              ERRCODE = 'insufficient_privilege';
     END $$""",
     "CREATE TRIGGER audit_events_no_update_or_delete BEFORE UPDATE OR DELETE ON audit_events "
     "FOR EACH ROW EXECUTE FUNCTION audit_events_refuse_change()",
@@ -66,4 +68,4 @@ def upgrade():
 def downgrade():
     op.drop_table('audit_events')  # its triggers go with it
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION audit_events_refuse_change()")
+        op.execute("DROP FUNCTION IF EXISTS audit_events_refuse_change()")

@@ -10,6 +10,7 @@ from audit import record
 from audit.models import AuditEvent, Kind
 from catalog.models import Product
 from core.clock import to_business_time
+from core.extensions import db
 from pos.models import Register
 from tests.admin.forms import read_form
 from tests.factories import PASSWORD, csrf_token_from
@@ -213,8 +214,10 @@ def test_the_log_filters_by_kind_actor_table_and_date(client, login, trail, sess
 
 def test_admins_export_the_log_as_csv_with_a_bom(client, login, trail, session):
     admin = login(role="admin")
+    in_use = db.engine.pool.checkedout()
     answer = client.get("/admin/auditevent/export/csv/?flt0_0=update", buffered=True)
     assert answer.status_code == 200
+    assert db.engine.pool.checkedout() == in_use  # the stream's read ended with it
     body = answer.get_data()
     assert body.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
