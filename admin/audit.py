@@ -50,10 +50,11 @@ def jst_seconds(moment) -> str:
     return to_business_time(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def changes_text(changes: dict | None) -> list[str]:
-    """One line per changed field: `price: 3000 → 3500`; secrets and personal data only as
-    having changed."""
-    return [f"{field}: {_value(before)} → {_value(after)}"
+def changes_text(changes: dict | None, labels: dict | None = None) -> list[str]:
+    """One line per changed field: `価格（円）: 3000 → 3500` (the field as its console view
+    calls it); secrets and personal data only as having changed."""
+    labels = labels or {}
+    return [f"{str(labels.get(field, field))}: {_value(before)} → {_value(after)}"
             for field, (before, after) in (changes or {}).items()]
 
 
@@ -74,7 +75,7 @@ def _detail_value(value) -> str:
     return REASON_LABELS.get(value, str(value)) if isinstance(value, str) else str(value)
 
 
-def _plain(row, name: str) -> str:
+def _plain(view, row, name: str) -> str:
     """A column as text: the CSV's value and, escaped, the page's."""
     value = getattr(row, name)
     if name == "occurred_at":
@@ -88,7 +89,7 @@ def _plain(row, name: str) -> str:
     if name == "target_table":
         return TABLE_LABELS.get(value, value or "")
     if name == "changes":
-        return "; ".join(changes_text(value))
+        return "; ".join(changes_text(value, view.field_labels(row.target_table)))
     if name == "detail":
         return "; ".join(detail_text(value))
     return "" if value is None else str(value)
@@ -118,11 +119,25 @@ class AuditEventView(AdminOnlyModelView):
         "occurred_at",
     )
     column_formatters = {
-        **{name: (lambda view, context, row, name: _plain(row, name)) for name in CSV_COLUMNS},
-        "changes": lambda view, context, row, name: _lines(changes_text(row.changes)),
+        **{name: (lambda view, context, row, name: _plain(view, row, name))
+           for name in CSV_COLUMNS},
+        "changes": lambda view, context, row, name: _lines(
+            changes_text(row.changes, view.field_labels(row.target_table))),
         "detail": lambda view, context, row, name: _lines(detail_text(row.detail)),
     }
     column_formatters_detail = column_formatters
+    _labels_by_table: dict[str, dict] | None = None
+
+    def field_labels(self, table: str | None) -> dict:
+        """What the console's view of `table` calls each field (empty for other tables)."""
+        if self._labels_by_table is None:
+            self._labels_by_table = {}
+            for view in self.admin._views:
+                model_table = getattr(getattr(view, "model", None), "__table__", None)
+                if model_table is not None:
+                    self._labels_by_table.setdefault(model_table.name, {}).update(
+                        view.column_labels or {})  # lazy texts: read in the page's language
+        return self._labels_by_table.get(table, {})
 
     # No route may change the trail: each answers 404 (no such page) whatever is sent.
     @expose("/new/", methods=("GET", "POST"))
@@ -153,18 +168,18 @@ class AuditEventView(AdminOnlyModelView):
         count, query = self.get_list(0, sort[0] if sort else None, args.sort_desc, args.search,
                                      args.filters, execute=False, page_size=0)
         record_export(current_user, "audit_events", "csv", count)
-        return Response(stream_with_context(_csv_lines(query)), mimetype="text/csv",
+        return Response(stream_with_context(_csv_lines(self, query)), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=audit_events.csv"})
 
 
-def _csv_lines(query):
+def _csv_lines(view, query):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     yield "\ufeff"
     writer.writerow([LABELS[name] for name in CSV_COLUMNS])
     try:
         for row in query.yield_per(EXPORT_BATCH):
-            writer.writerow([_plain(row, name) for name in CSV_COLUMNS])
+            writer.writerow([_plain(view, row, name) for name in CSV_COLUMNS])
             if buffer.tell() > 64_000:
                 yield _drain(buffer)
     finally:
