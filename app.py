@@ -32,6 +32,7 @@ def configure_logging(app: Flask) -> None:
 def register_models() -> None:
     # Importing every model module gives Alembic and relationships the whole schema.
     import admin.models  # noqa: F401
+    import audit.models  # noqa: F401
     import bot.models  # noqa: F401
     import bot.richmenu  # noqa: F401
     import campaigns.models  # noqa: F401

@@ -20,7 +20,9 @@ from wtforms.validators import DataRequired, Email
 
 from admin import devices, lockout, users
 from admin.models import Role
-from core.extensions import login_manager
+from audit import record
+from audit.models import ActorRole, Kind
+from core.extensions import db, login_manager
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 FAILED_SIGN_INS_PER_CLIENT = "10 per 15 minutes"  # per client address, any accounts
@@ -44,15 +46,19 @@ def login():
     email = form.email.data
     device = devices.known_device(email=email)
     if lockout.is_locked(email, device=device):
+        _record_failure(email, "locked")
         flash("ログインに続けて失敗したため、15分間ログインできません。", "error")
         return _login_page(form), 429
     user = users.authenticate(email=email, password=form.password.data)
     if user is None:
         lockout.record_failure(email, device=device)
+        _record_failure(email, "wrong_password")
         flash("メールアドレスまたはパスワードが違います。", "error")
         return _login_page(form), 200
     lockout.clear(email, device=device)
     login_user(user)
+    record(Kind.SIGN_IN, actor=user)
+    db.session.commit()
     answer = redirect(_safe_next(request.args.get("next")) or _home_for(user))
     devices.remember(answer, user_id=user.id)
     return answer
@@ -78,6 +84,7 @@ def _from_a_known_device() -> bool:
 
 
 def _too_many_attempts(_limit):
+    _record_failure(request.form.get("email", ""), "throttled")
     flash("ログインの試行が多すぎます。しばらくしてからもう一度お試しください。", "error")
     return make_response(_login_page(LoginForm()), 429)
 
@@ -86,12 +93,23 @@ def _login_page(form: LoginForm) -> str:
     return render_template("auth/login.html", form=form)
 
 
+def _record_failure(typed_email: str, reason: str) -> None:
+    """A refused sign-in, under the account the address names (if any); never the password.
+    What was typed may be anything (a throttled form is not validated): kept storable."""
+    email = typed_email.replace("\x00", "").encode("utf-8", "replace").decode()[:254]
+    account = users.get_by_email(email=email)
+    record(Kind.SIGN_IN_FAILED, actor=account, actor_email=None if account else email,
+           actor_role=None if account else ActorRole.UNKNOWN, detail={"reason": reason})
+    db.session.commit()
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
     # The session cookie is only signed, not stored: a saved copy would still open the console
     # unless the server stops accepting it.
-    users.end_sessions(user_id=current_user.id)
+    record(Kind.SIGN_OUT, actor=current_user)
+    users.end_sessions(user_id=current_user.id)  # commits the record with it
     logout_user()
     return redirect(url_for("auth.login"))
 

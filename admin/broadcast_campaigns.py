@@ -107,7 +107,8 @@ class CampaignPages:
             return redirect(url_for(".detail", broadcast_id=broadcast_id))
         label = request.form.get("label") or None
         return self._attempt(
-            broadcast_id, lambda: broadcasts.send_test(broadcast_id, member.id, label=label),
+            broadcast_id, lambda: broadcasts.send_test(broadcast_id, member.id, label=label,
+                                               by=current_user),
             f"{member.display_name or member.member_number} さんにテスト送信しました。")
 
     @expose("/<int:broadcast_id>/progress.json")

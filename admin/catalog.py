@@ -2,8 +2,11 @@
 
 from flask import request
 from flask_admin import expose
+from flask_login import current_user
 
 from admin.views import STAFF, SecureBaseView, SecureModelView
+from audit import record
+from audit.models import Kind
 from catalog import imports, service
 from core.extensions import db
 
@@ -18,8 +21,11 @@ class StockView(SecureModelView):
 
     def update_model(self, form, model):
         # Through the service, so the change is recorded as stock.changed / stock.restocked.
-        service.set_stock(store_id=model.store_id, product_id=model.product_id,
-                          quantity=int(form.quantity.data))
+        before, after = service.set_stock(store_id=model.store_id, product_id=model.product_id,
+                                          quantity=int(form.quantity.data))
+        if before != after:
+            record(Kind.UPDATE, actor=current_user, target=model,
+                   changes={"quantity": [before, after]})
         db.session.commit()
         return True
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
+from admin.audit import AuditEventView
 from admin.broadcasts import BroadcastsView, EffectsView
 from admin.catalog import CatalogImportView, StockView
 from admin.display import yen
@@ -18,6 +19,7 @@ from admin.segments import SegmentsView
 from admin.surveys import SurveysView
 from admin.system import SystemView
 from admin.views import AdminOnlyModelView, SecureIndexView, SecureModelView
+from audit.models import AuditEvent
 from bot.models import WebhookEvent
 from catalog.links import product_link_problems
 from catalog.models import Product, Stock, Store
@@ -164,6 +166,8 @@ def build_console() -> Admin:
     console.add_view(MessageTemplateView(name="メッセージ文面", category="配信",
                                          endpoint="message_templates"))
     console.add_view(SystemView(name="システム", category="設定", endpoint="system"))
+    console.add_view(AuditEventView(AuditEvent, session, name="操作ログ", category="設定",
+                                    endpoint="auditevent"))
     return console
 
 

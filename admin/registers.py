@@ -2,6 +2,7 @@
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
+from flask_login import current_user
 from sqlalchemy import select
 
 from admin.display import yen
@@ -29,14 +30,14 @@ class RegisterKeysView(SecureBaseView):
     @expose("/<int:register_id>/issue", methods=["POST"])
     def issue(self, register_id):
         register = db.get_or_404(Register, register_id)
-        key = keys.issue_api_key(register=register)
+        key = keys.issue_api_key(register=register, actor=current_user)
         db.session.commit()
         # Rendered, not flashed: a flash would put the plaintext key in the session cookie.
         return self.render("admin/register_keys.html", registers=[register], new_key=key)
 
     @expose("/<int:register_id>/revoke", methods=["POST"])
     def revoke(self, register_id):
-        keys.revoke_api_key(register=db.get_or_404(Register, register_id))
+        keys.revoke_api_key(register=db.get_or_404(Register, register_id), actor=current_user)
         db.session.commit()
         flash("APIキーを無効にしました。")
         return redirect(url_for(".index"))

@@ -20,6 +20,8 @@ from admin.forms import ConsoleForm, ConsoleModelConverter
 from admin.labels import COLUMN_LABELS, YEN_COLUMNS, code_labels_of, enum_label
 from admin.models import Role
 from admin.query_args import MAX_PAGE, is_possible_key, without_nul
+from audit import record_change
+from audit.models import Kind
 
 STAFF = (Role.ADMIN, Role.MARKETER)
 def _yes_no(view, value: bool, name: str) -> Markup:
@@ -150,6 +152,16 @@ class SecureModelView(ModelView):
     def get_one(self, id):
         """None for an id no row can have: Flask-Admin then says the record does not exist."""
         return super().get_one(id) if is_possible_key(self.model, id) else None
+
+    # Every create, edit and delete lands in the audit trail, in the change's own transaction
+    # (Flask-Admin commits after these hooks; a failed commit rolls the record back with it).
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        record_change(Kind.CREATE if is_created else Kind.UPDATE, model, actor=current_user)
+
+    def on_model_delete(self, model):
+        super().on_model_delete(model)
+        record_change(Kind.DELETE, model, actor=current_user)
 
 
 class AdminOnlyModelView(SecureModelView):

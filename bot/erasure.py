@@ -6,6 +6,9 @@ welcome coupon was given (coupons.service), so a new follow brings no second one
 
 from sqlalchemy import select
 
+from audit import record
+from audit.changes import changes_since, snapshot
+from audit.models import ActorRole, Kind
 from bot.models import WebhookEvent
 from conversations import inbox, surveys
 from core.extensions import db
@@ -21,15 +24,26 @@ KEPT_EVENT_FIELDS = ("type", "mode", "timestamp", "webhookEventId", "deliveryCon
 
 
 def withdraw_member(member: Member) -> None:
-    """退会, in the caller's transaction."""
+    """退会, in the caller's transaction, with its two records in the audit trail: the
+    withdrawal (asked by the member in the chat) and the erasure it causes."""
     line_user_id = member.line_user_id
     remember_welcome_given(member_id=member.id, line_user_id=line_user_id)
+    before = snapshot(member)
     members.withdraw(member=member)
+    record(Kind.WITHDRAWAL, actor_role=ActorRole.MEMBER, target=member,
+           changes=changes_since(member, before))
     delivery_ledger.forget_messages(member_id=member.id)
     inbox.erase_member(member.id)
     surveys.forget_comments(member.id)
-    if line_user_id:
-        forget_line_user(line_user_id)
+    events = forget_line_user(line_user_id) if line_user_id else 0
+    record(Kind.ERASURE, actor_role=ActorRole.SYSTEM, target=member,
+           detail={"reason": "withdrawal", "erased": ERASED_ON_WITHDRAWAL,
+                   "webhook_events": events})
+
+
+ERASED_ON_WITHDRAWAL = ["members: personal data", "consents", "deliveries: messages",
+                        "webhook_events: LINE user id, typed text",
+                        "conversations: inbox thread, survey comments"]
 
 
 def forget_line_user(line_user_id: str) -> int:
@@ -37,12 +51,19 @@ def forget_line_user(line_user_id: str) -> int:
     rows = db.session.scalars(select(WebhookEvent)
                               .where(WebhookEvent.line_user_id == line_user_id)).all()
     for row in rows:
-        forget_event_user(row)
+        _strip(row)
     return len(rows)
 
 
 def forget_event_user(event: WebhookEvent) -> None:
     """One event of someone who is not a member (e.g. after 退会): nothing to keep it for."""
+    _strip(event)
+    record(Kind.ERASURE, actor_role=ActorRole.SYSTEM, target=event,
+           detail={"reason": "not_a_member", "erased": ["webhook_events: LINE user id, "
+                                                        "typed text"]})
+
+
+def _strip(event: WebhookEvent) -> None:
     event.line_user_id = None
     event.payload = anonymous_payload(event.payload)
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select, update
 
-from campaigns import alerts, broadcast_content
+from campaigns import alerts, broadcast_content, broadcasts
 from campaigns.broadcast_audience import freeze, source_of, variant_at
 from campaigns.models import Broadcast, BroadcastRecipient, BroadcastVariant
 from core import jobs, locks
@@ -54,6 +54,8 @@ def start_broadcast(broadcast_id: int) -> int:
 
 def _start(broadcast_id: int) -> int:
     frozen = freeze(broadcast_id)
+    if frozen is not None:  # the audience is fixed: sending has begun (once)
+        broadcasts.record_start(broadcast_id, recipients=frozen)
     db.session.commit()
     if frozen is not None:
         form_batches.enqueue(broadcast_id)

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from audit import record
+from audit.models import Kind
 from campaigns import broadcast_content
 from campaigns.broadcast_audience import source_of
 from campaigns.models import (
@@ -64,6 +66,8 @@ def create_draft(*, name: str, segment_id: int, variants: list[list[dict]],
     broadcast.variants = [BroadcastVariant(label=label, content=content)
                           for label, content in labelled]
     db.session.add(broadcast)
+    db.session.flush()
+    _record_action(broadcast, "draft_created", created_by, None, "draft")
     db.session.commit()
     return broadcast
 
@@ -90,6 +94,7 @@ def update_draft(broadcast_id: int, *, name: str, segment_id: int, variants: lis
     broadcast.coupon_definition_id = coupon_definition_id
     broadcast.send_at = _as_utc(send_at) if send_at else None
     _replace_variants(broadcast, variants)
+    _record_action(broadcast, "draft_edited", edited_by, "draft", "draft")
     db.session.commit()
     log.info("broadcast %s draft edited by %s", broadcast.id, getattr(edited_by, "id", None))
     return broadcast
@@ -153,6 +158,8 @@ def confirm(broadcast_id: int, user) -> Broadcast:
         broadcast.status = "awaiting_approval"
     else:
         _schedule(broadcast)
+    _record_action(broadcast, "confirm", user, "draft", broadcast.status,
+                   reachable=reachable)
     db.session.commit()
     log.info("broadcast %s confirmed by %s: %s (%d reachable)", broadcast.id, user.id,
              broadcast.status, reachable)
@@ -169,6 +176,7 @@ def approve(broadcast_id: int, admin) -> Broadcast:
         raise InvalidBroadcast({"approver": "作成・確定した人とは別の管理者が承認してください。"})
     broadcast.approved_by_id, broadcast.approved_at = admin.id, utcnow()
     _schedule(broadcast)
+    _record_action(broadcast, "approve", admin, "awaiting_approval", broadcast.status)
     db.session.commit()
     return broadcast
 
@@ -217,6 +225,7 @@ def _move(broadcast_id: int, allowed: tuple, target: str, user, refusal: str,
           commit: bool = True) -> Broadcast:
     """A conditional UPDATE: it waits for a batch being formed (which holds the row) and
     loses to any change made meanwhile, so a state is never moved from a stale read."""
+    before = db.session.scalar(select(Broadcast.status).where(Broadcast.id == broadcast_id))
     moved = db.session.execute(
         update(Broadcast).where(Broadcast.id == broadcast_id, Broadcast.status.in_(allowed))
         .values(status=target).execution_options(synchronize_session=False)).rowcount
@@ -225,15 +234,40 @@ def _move(broadcast_id: int, allowed: tuple, target: str, user, refusal: str,
         _get(broadcast_id)
         raise InvalidBroadcast({"status": refusal})
     log.info("broadcast %s -> %s by %s", broadcast_id, target, getattr(user, "id", None))
+    broadcast = db.session.scalar(select(Broadcast).where(Broadcast.id == broadcast_id)
+                                  .execution_options(populate_existing=True))
+    _record_action(broadcast, _ACTION_OF_TARGET[target], user, before, target)
     if commit:
         db.session.commit()
-    return db.session.scalar(select(Broadcast).where(Broadcast.id == broadcast_id)
-                             .execution_options(populate_existing=True))
+    return broadcast
 
 
-def send_test(broadcast_id: int, member_id: int, *, label: str | None = None) -> list:
+def record_start(broadcast_id: int, *, recipients: int) -> None:
+    """Sending began (the audience was fixed): a job's act, in the freeze's transaction."""
+    broadcast = db.session.get(Broadcast, broadcast_id)
+    _record_action(broadcast, "start", None, "scheduled", broadcast.status,
+                   recipients=recipients)
+
+
+_ACTION_OF_TARGET = {"paused": "pause", "scheduled": "resume", "sending": "resume",
+                     "cancelled": "cancel"}
+
+
+def _record_action(broadcast: Broadcast, action: str, user, before: str | None, after: str,
+                   **detail) -> None:
+    """The audit trail's record of a person (or, for `start`, the system) acting on a
+    broadcast, in the same transaction."""
+    changes = {"status": [before, after]} if before != after else None
+    record(Kind.CAMPAIGN, action=action, actor=user, target=broadcast, changes=changes,
+           detail={"name": broadcast.name, **detail})
+
+
+def send_test(broadcast_id: int, member_id: int, *, label: str | None = None,
+              by=None) -> list:
     """Push each variant (or one) to one member, e.g. staff, now; not a campaign send."""
     broadcast = _get(broadcast_id)
+    _record_action(broadcast, "test_send", by, broadcast.status, broadcast.status,
+                   member_id=member_id, variant=label)
     with_coupon = broadcast.coupon_definition_id is not None
     sent = []
     for variant in broadcast.variants:

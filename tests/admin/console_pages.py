@@ -9,6 +9,7 @@ from flask import current_app, url_for
 from flask_admin.model import BaseModelView
 
 from admin.models import ConsoleUser
+from audit.models import AuditEvent
 from bot.models import WebhookEvent
 from campaigns.models import Broadcast, BroadcastVariant, Segment
 from catalog.models import Product, Stock, Store
@@ -73,6 +74,10 @@ def seed_one_row_of_each_model(make, session) -> dict[type, object]:
                          ThreadMessage(direction="out", body="ございます。",
                                        author="staff@example.com", channel="push",
                                        created_at=moment)]),
+        AuditEvent(occurred_at=moment, actor_id=1, actor_email="admin@example.com",
+                   actor_role="admin", kind="update", target_table="products",
+                   target_id=str(product.id), changes={"price": [12000, 12800]},
+                   ip="127.0.0.1", detail={"reason": "wrong_password"}),
         AutoReply(keyword="営業時間", answer="10:00〜19:00です。", updated_at=moment),
         SurveyAnswer(purchase_id=purchase.id, member_id=member.id, store_id=store.id, rating=2,
                      comment="レジが混んでいました", waiting_for="done", answered_at=moment),
