@@ -62,7 +62,7 @@ class DeliveryLogView(SecureModelView):
 
 
 ALERT_KINDS = {"quota": "送信上限", "refused": "LINEが拒否", "setting": "設定エラー",
-               "job_failed": "ジョブ失敗"}
+               "job_failed": "ジョブ失敗", "dashboard_failed": "ダッシュボード集計の失敗"}
 
 
 class AlertView(SecureModelView):
