@@ -4,13 +4,14 @@ from flask_admin import Admin
 
 from admin.broadcasts import BroadcastsView, EffectsView
 from admin.catalog import CatalogImportView, StockView
+from admin.dashboard import DashboardView
 from admin.follow_ups import AlertView, DeliveryLogView, FlowsView
 from admin.message_templates import MessageTemplateView
 from admin.models import ConsoleUser, Role
 from admin.registers import LoyaltySettingsView, OnlineOrderImportView, RegisterKeysView
 from admin.segments import SegmentsView
 from admin.system import SystemView
-from admin.views import AdminOnlyModelView, SecureIndexView, SecureModelView
+from admin.views import AdminOnlyModelView, SecureModelView
 from bot.models import WebhookEvent
 from catalog.links import product_link_problems
 from catalog.models import Product, Stock, Store
@@ -102,7 +103,7 @@ class ConsoleUserView(AdminOnlyModelView):
 
 def build_console() -> Admin:
     console = Admin(name="LINE会員コンソール", url="/admin",
-                    index_view=SecureIndexView(url="/admin"))
+                    index_view=DashboardView(name="ダッシュボード", url="/admin"))
     session = db  # Flask-Admin 2 takes the extension, not its session
     console.add_view(MemberView(Member, session, name="会員", category="会員"))
     console.add_view(ProductView(Product, session, name="商品", category="商品"))
