@@ -17,6 +17,8 @@ JOB_TIMEOUT = 3600  # a full computation over years of purchases on a large shop
 @jobs.job("maintenance", timeout=JOB_TIMEOUT)
 def refresh_dashboard(run_id: int) -> int:
     """Compute the figures of a run asked for (console or CLI)."""
+    service.mark_running(run_id)
+    db.session.commit()  # the page says 集計中 meanwhile
     stored = service.compute_run(run_id)
     _log().info("dashboard run %s: %s figures", run_id, stored)
     return stored
@@ -25,17 +27,17 @@ def refresh_dashboard(run_id: int) -> int:
 @jobs.job("maintenance", timeout=JOB_TIMEOUT)
 def refresh_dashboard_daily() -> int:
     """The nightly run: queued and computed in one job."""
-    run = service.request_run(trigger="schedule")
+    run_id = service.request_run(trigger="schedule").id
     db.session.commit()  # the run is on record even if its computation fails
-    return refresh_dashboard.__wrapped__(run.id)
+    return refresh_dashboard.__wrapped__(run_id)
 
 
 def record_failure(queue_name: str, job_name: str, args: tuple, error: Exception) -> None:
     """A refresh failed: its run says so on the dashboard, and an alert is raised."""
     if job_name not in ("refresh_dashboard", "refresh_dashboard_daily"):
         return
-    run = service.latest_run() if not args else None
-    run_id = args[0] if args else (run.id if run and run.status == "running" else None)
+    latest = service.latest_run() if not args else None
+    run_id = args[0] if args else (latest.id if latest else None)
     if run_id is not None:
         service.mark_failed(run_id, f"{type(error).__name__}: {error}")
     alerts.raise_once(kind="dashboard_failed",

@@ -71,11 +71,20 @@ def request_run(*, trigger: str, requested_by: str | None = None) -> DashboardRu
     return run
 
 
+def mark_running(run_id: int) -> None:
+    """Raises LookupError for a run that does not exist. Caller commits."""
+    run = db.session.get(DashboardRun, run_id)
+    if run is None:
+        raise LookupError(f"dashboard run {run_id} does not exist")
+    run.status, run.started_at = "running", utcnow()
+
+
 def compute_run(run_id: int) -> int:
     """Compute every figure of the run as of now; answers how many were stored. Caller commits
     (the figures appear together with the run's `done`)."""
     run = db.session.get(DashboardRun, run_id)
-    run.status, run.started_at, run.as_of = "running", utcnow(), utcnow()
+    run.status, run.as_of = "running", utcnow()
+    run.started_at = run.started_at or run.as_of
     months = Months.ending_at(run.as_of)
     settings, loyalty = get_settings(), get_loyalty_settings()
     silver, gold = loyalty.silver_threshold, loyalty.gold_threshold
@@ -98,7 +107,7 @@ def compute_run(run_id: int) -> int:
 def mark_failed(run_id: int, error: str) -> None:
     """The run failed (its figures were rolled back). Caller commits."""
     run = db.session.get(DashboardRun, run_id)
-    if run is not None:
+    if run is not None and run.status != "done":
         run.status, run.finished_at, run.error = "failed", utcnow(), error[:2000]
 
 

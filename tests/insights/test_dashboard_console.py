@@ -108,7 +108,7 @@ def test_a_failing_refresh_raises_an_alert_for_marketers(session):
     failed = False
     try:
         jobs.refresh_dashboard(987654)  # no such run: the job fails for real
-    except AttributeError:
+    except LookupError:
         failed = True
     assert failed
     alert = session.query(CampaignAlert).one()

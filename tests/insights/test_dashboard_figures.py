@@ -151,3 +151,32 @@ def test_what_the_follow_up_did(figures):
     assert flow("last30") == [1, 1, 1, 20_000]
     assert flow("2026-11") == [None] * 4
     assert figures.run.parameters["labels"]["flow:after_purchase"]
+
+
+def test_flask_insights_refresh_computes_a_run_in_the_calling_process(app, session, make,
+                                                                      clock):
+    seed_shop(session, make)
+    result = app.test_cli_runner().invoke(args=["insights", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert "ダッシュボードを更新しました" in result.output
+    run = service.latest_run()
+    assert (run.status, run.trigger) == ("done", "cli")
+    assert service.figures_of(run.id)[("structure.full", "2026-11", 0, ALL)] == 3
+
+
+def test_the_nightly_refresh_is_scheduled_at_half_past_midnight_business_time(app):
+    from insights import jobs
+
+    scheduled = {job.__name__: when for job, _, when in app.extensions["periodic_jobs"]}
+    assert scheduled[jobs.refresh_dashboard_daily.__name__] == {"cron": "30 0 * * *"}
+
+
+def test_the_nightly_job_records_its_run_and_computes_it(session, make, clock):
+    from insights import jobs
+
+    seed_shop(session, make)
+    jobs.refresh_dashboard_daily()
+    run = service.latest_run()
+    assert (run.status, run.trigger) == ("done", "schedule")
+    assert service.figures_of(run.id)[("funnel.joined", "2026-09", 0, ALL)] == 2
+
