@@ -194,9 +194,9 @@ def ltv_section(f: Figures, links: Links) -> Section:
         filtered=True)
     for m in f.months:
         members = f.value("ltv.members", m)
-        per_member = [None if f.get("ltv.revenue", m, n, d) is None and
-                      f.get("ltv.revenue", m, n) is None
-                      else (f.value("ltv.revenue", m, n, d) / members if members else 0)
+        # Months not yet come, and cohorts nobody joined, have no figure.
+        per_member = [f.value("ltv.revenue", m, n, d) / members
+                      if members and f.get("ltv.revenue", m, n) is not None else None
                       for n in offsets]
         series.append((month_label(m), per_member))
         section.rows.append([Cell(month_label(m)), _count(members, links.joined(m), "ltv-members"),

@@ -36,7 +36,8 @@
         scales: {
           x: {stacked: spec.stacked && !line},
           y: {stacked: spec.stacked && !line, beginAtZero: true,
-              ticks: {callback: function (value) { return format(spec.unit, value); }}}
+              ticks: {precision: spec.unit === "count" ? 0 : undefined,
+                      callback: function (value) { return format(spec.unit, value); }}}
         }
       }
     });
