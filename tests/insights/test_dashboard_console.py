@@ -1,6 +1,7 @@
 """The console's home is the dashboard: who may see it, its empty state, the figures of the
 seeded shop with links to the members behind them, 今すぐ更新 and the RFM thresholds form."""
 
+import json
 import re
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
@@ -138,3 +139,27 @@ def test_thresholds_out_of_order_are_refused_in_japanese(client, login, session)
     answer = client.post("/admin/dashboard/thresholds", data={**form, "active_days": "60"})
     assert answer.status_code == 302
     assert session.query(DashboardSettings).one().active_days == 60
+
+
+def test_every_save_as_segment_link_is_a_valid_segment(client, login, session, make, clock):
+    from campaigns import segments
+
+    _computed(session, make)
+    login(role="marketer")
+    html = client.get("/admin/?period=2026-10").get_data(as_text=True)
+    links = {unescape(href) for href in re.findall(
+        r'<a href="([^"]+)" class="small text-muted segment-link"', html)}
+    definitions = [json.loads(parse_qs(urlsplit(link).query)["definition"][0]) for link in links]
+    fields = {c["field"] for d in definitions for g in d["groups"] for c in g["conditions"]}
+    assert {"membership", "rank", "days_since_last_purchase", "purchase_count", "joined",
+            "first_purchase", "follow_up"} <= fields
+    for definition in definitions:
+        segments.check_definition(definition)  # raises InvalidSegment for a bad one
+
+    # The RFM group's segment finds the members the figure counts: A and B are 安定 now.
+    body = html.split('id="table-rfm"', 1)[1]
+    row = next(r for r in body.split("<tr>") if "<td>2026年11月</td>" in r)
+    stable = unescape(re.search(r'data-field="rfm-stable">.*?<a href="([^"]+)"', row,
+                                re.S).group(1))
+    definition = json.loads(parse_qs(urlsplit(stable).query)["definition"][0])
+    assert segments.counts(definition)["matching"] == 2
