@@ -32,7 +32,7 @@ EXTRA = [
     """INSERT INTO deliveries (delivery_key, member_id, flow, retry_key, channel, promotional,
                               status, attempts, attempts_not_accepted, created_at, sent_at,
                               clicked_at)
-       SELECT 'bench:' || i, 1 + (i * 7919) % {members},
+       SELECT 'bench:' || i, 1 + (i::bigint * 7919) % {members},
               (ARRAY['after_purchase', 'f2', 'winback', 'rank_nudge'])[1 + i % 4],
               md5(i::text), 'push', true, 'sent', 1, 0, t, t,
               CASE WHEN i % 9 = 0 THEN t + interval '1 hour' END
