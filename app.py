@@ -40,6 +40,7 @@ def register_models() -> None:
     import conversations.models  # noqa: F401
     import core.events  # noqa: F401
     import coupons.models  # noqa: F401
+    import insights.models  # noqa: F401
     import line.models  # noqa: F401
     import line.texts  # noqa: F401
     import members.cards  # noqa: F401
@@ -54,10 +55,12 @@ def register_reactions() -> None:
     from bot.upgrades import wire_upgrades
     from campaigns.broadcast_sending import wire_broadcasts
     from campaigns.triggers import wire_follow_ups
+    from insights.jobs import wire_dashboard_failures
 
     wire_follow_ups()  # purchases, rank-ups, restocks -> follow-ups; their send-time rules
     wire_upgrades()  # member.upgraded -> the chat's full-member menu and congratulation
     wire_broadcasts()  # broadcasts count in the follow-ups' daily promotional cap
+    wire_dashboard_failures()  # a failed dashboard refresh -> its run and an alert
 
 
 def register_schedule(app: Flask) -> None:
@@ -147,6 +150,7 @@ def register_commands(app: Flask) -> None:
     from catalog.cli import catalog_cli
     from core.cli import scheduler_command, worker_command
     from demo.seed import demo_cli
+    from insights.cli import insights_cli
     from pos.cli import pos_cli
 
     app.cli.add_command(users_cli)
@@ -156,3 +160,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(pos_cli)
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(insights_cli)

@@ -4,6 +4,7 @@ from bot import events as webhook_events
 from campaigns import broadcast_sending, triggers
 from core import events as domain_events
 from core import maintenance
+from insights import jobs as insights_jobs
 from line import sending
 from purchases import ranks, stats
 
@@ -17,6 +18,8 @@ SCHEDULE = [
     (ranks.lapse_ranks, "maintenance", {"cron": "0 4 * * *"}),
     # The per-member purchase summary segments read: 365-day windows move on, RFM re-ranked.
     (stats.refresh_member_stats, "maintenance", {"cron": "5 0 * * *"}),
+    # The dashboard's daily aggregates (the console's home reads only these).
+    (insights_jobs.refresh_dashboard_daily, "maintenance", {"cron": "30 0 * * *"}),
     # The delivery ledger is the follow-ups' schedule; this sends what has come due.
     (sending.release_due_deliveries, "followups", {"interval": 30}),
     # Domain events whose hand-off to the worker was lost.

@@ -8,6 +8,7 @@ from flask_admin.theme import Bootstrap4Theme
 from admin.audit import AuditEventView
 from admin.broadcasts import BroadcastsView, EffectsView
 from admin.catalog import CatalogImportView, StockView
+from admin.dashboard import DashboardView
 from admin.display import yen
 from admin.follow_ups import AlertView, DeliveryLogView, FlowsView
 from admin.inbox import InboxView
@@ -18,7 +19,7 @@ from admin.registers import LoyaltySettingsView, OnlineOrderImportView, Register
 from admin.segments import SegmentsView
 from admin.surveys import SurveysView
 from admin.system import SystemView
-from admin.views import AdminOnlyModelView, SecureIndexView, SecureModelView
+from admin.views import AdminOnlyModelView, SecureModelView
 from audit.models import AuditEvent
 from bot.models import WebhookEvent
 from catalog.links import product_link_problems
@@ -128,7 +129,7 @@ class ConsoleUserView(AdminOnlyModelView):
 
 def build_console() -> Admin:
     console = Admin(name="LINE会員コンソール", url="/admin",
-                    index_view=SecureIndexView(url="/admin"),
+                    index_view=DashboardView(name="ダッシュボード", url="/admin"),
                     theme=Bootstrap4Theme(base_template="admin/console_base.html"),
                     translations_path=str(TRANSLATIONS))
     session = db  # Flask-Admin 2 takes the extension, not its session

@@ -44,7 +44,7 @@ WEBHOOK_EVENT_TYPES = {"follow": "友だち追加", "unfollow": "ブロック", 
                        "postback": "ボタン操作", "rejected": "不正なイベント"}
 DELIVERY_CHANNELS = {"reply": "応答", "push": "プッシュ", "multicast": "一斉送信"}
 ALERT_KINDS = {"quota": "送信上限", "refused": "LINEが拒否", "setting": "設定エラー",
-               "job_failed": "ジョブ失敗"}
+               "job_failed": "ジョブ失敗", "dashboard_failed": "ダッシュボード集計の失敗"}
 
 CODE_LABELS: dict[str, dict[str, str]] = {
     "deliveries.status": DELIVERY_STATUSES,

@@ -44,7 +44,13 @@ class SegmentsView(SecureBaseView):
 
     @expose("/new")
     def new(self):
-        return self._builder(SegmentForm(definition=json.dumps(STARTER)), segment=None)
+        """A new segment; `definition` and `name` in the query string fill it in (links from
+        the dashboard's figures), a definition that does not check out is replaced by the
+        starter."""
+        definition = _checked_or_starter(request.args.get("definition"))
+        name = (request.args.get("name") or "")[:segments.MAX_NAME]
+        return self._builder(SegmentForm(name=name, definition=json.dumps(definition)),
+                             segment=None)
 
     @expose("/<int:segment_id>/edit")
     def edit(self, segment_id):
@@ -97,6 +103,13 @@ class SegmentsView(SecureBaseView):
         return self.render("admin/segment_builder.html", form=form, segment=segment,
                            problems=problems, catalogue=catalogue(),
                            matches=segments.MATCHES)
+
+
+def _checked_or_starter(raw):
+    try:
+        return segments.check_definition(_parsed(raw)) if raw else STARTER
+    except segments.InvalidSegment:
+        return STARTER
 
 
 def _counts_or_none(segment):

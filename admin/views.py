@@ -5,7 +5,7 @@ import inspect
 from datetime import datetime
 
 from flask import redirect, request, url_for
-from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
 from flask_admin.helpers import is_form_submitted
@@ -49,6 +49,8 @@ def _refuse():
 
 
 class SecureIndexView(AdminIndexView):
+    """The console's home (admin.dashboard.DashboardView builds on it): staff only."""
+
     roles = STAFF
 
     def is_accessible(self):
@@ -56,10 +58,6 @@ class SecureIndexView(AdminIndexView):
 
     def inaccessible_callback(self, name, **kwargs):
         return _refuse()
-
-    @expose("/")
-    def index(self):
-        return self.render("admin/console_index.html", role_label=enum_label(current_user.role))
 
 
 class SecureBaseView(BaseView):
