@@ -133,6 +133,7 @@ def register_commands(app: Flask) -> None:
     from catalog.cli import catalog_cli
     from core.cli import scheduler_command, worker_command
     from demo.seed import demo_cli
+    from exports.cli import export_command
     from pos.cli import pos_cli
 
     app.cli.add_command(users_cli)
@@ -142,3 +143,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(pos_cli)
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(export_command)

@@ -2,9 +2,14 @@
 
 from flask_admin import Admin
 
+from admin import display, member_360
 from admin.broadcasts import BroadcastsView, EffectsView
 from admin.catalog import CatalogImportView, StockView
+from admin.display import yen
+from admin.exports import ExportView
+from admin.filters import MemberFilter
 from admin.follow_ups import AlertView, DeliveryLogView, FlowsView
+from admin.labels import enum_label
 from admin.message_templates import MessageTemplateView
 from admin.models import ConsoleUser, Role
 from admin.registers import LoyaltySettingsView, OnlineOrderImportView, RegisterKeysView
@@ -26,6 +31,7 @@ from purchases.models import Purchase
 class MemberView(SecureModelView):
     can_create = False
     can_delete = False
+    details_template = "admin/member_360.html"
     column_list = ("member_number", "display_name", "membership", "rank", "follow_status",
                    "points_balance", "joined_at")
     column_searchable_list = ("member_number", "display_name", "email")
@@ -36,6 +42,16 @@ class MemberView(SecureModelView):
     column_exclude_list = ("card_secret",)
     column_details_exclude_list = ("card_secret",)
     form_columns = ("display_name",)
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            member = kwargs["model"]
+            kwargs.update(karte=member_360.karte_of(member.id), labels=member_360,
+                          show=display, enum_label=enum_label,
+                          lists={endpoint: member_360.list_of_member_url(
+                              self.admin, endpoint, member.member_number)
+                              for endpoint in ("purchase", "issuedcoupon", "delivery")})
+        return super().render(template, **kwargs)
 
 
 class ProductView(SecureModelView):
@@ -66,18 +82,25 @@ class CouponDefinitionView(SecureModelView):
 
 class IssuedCouponView(SecureModelView):
     can_create = can_edit = can_delete = False
-    column_list = ("code", "definition", "member_id", "issued_at", "expires_at", "redeemed_at")
+    column_list = ("code", "definition", "member", "issued_at", "expires_at", "redeemed_at")
     column_searchable_list = ("code",)
+    column_filters = (MemberFilter(IssuedCoupon.member_id), "issued_at", "expires_at",
+                      "redeemed_at")
+    column_labels = {"code": "クーポンコード", "definition": "クーポン定義", "member": "会員",
+                     "issued_at": "発行日時", "expires_at": "有効期限", "redeemed_at": "利用日時"}
+    column_formatters = {"member": member_360.member_link}
 
 
 class PurchaseView(SecureModelView):
     can_create = can_edit = can_delete = False
-    column_list = ("channel", "store", "receipt_number", "member_id", "purchased_at", "total",
+    column_list = ("channel", "store", "receipt_number", "member", "purchased_at", "total",
                    "status")
-    column_filters = ("channel", "status", "purchased_at")
+    column_filters = (MemberFilter(Purchase.member_id), "channel", "status", "purchased_at")
     column_labels = {"channel": "チャネル", "store": "店舗", "receipt_number": "レシート番号",
-                     "member_id": "会員ID", "purchased_at": "購入日時", "total": "合計",
+                     "member": "会員", "purchased_at": "購入日時", "total": "合計",
                      "status": "状態"}
+    column_formatters = {"member": member_360.member_link,
+                         "total": lambda view, context, row, name: yen(row.total)}
 
 
 class ReadOnlyLedgerView(SecureModelView):
@@ -133,6 +156,7 @@ def build_console() -> Admin:
                                      category="設定"))
     console.add_view(MessageTemplateView(name="メッセージ文面", category="配信",
                                          endpoint="message_templates"))
+    console.add_view(ExportView(name="データ出力", category="設定", endpoint="exports"))
     console.add_view(SystemView(name="システム", category="設定", endpoint="system"))
     return console
 
