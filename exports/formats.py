@@ -8,6 +8,7 @@ import json
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from decimal import Decimal
 
 from core.clock import to_business_time
 
@@ -23,6 +24,8 @@ def plain(value):
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, Decimal):  # sums on PostgreSQL
+        return int(value) if value == value.to_integral_value() else float(value)
     return value
 
 

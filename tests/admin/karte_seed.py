@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from campaigns.models import Broadcast, BroadcastRecipient, BroadcastVariant, DeliveryClick
-from catalog.models import StoreKind
+from catalog.models import Product, StoreKind
 from catalog.restock import request_notice
 from coupons.models import CouponDefinition, DiscountType, IssuedCoupon
 from line.models import Delivery, MulticastBatch
@@ -99,6 +99,4 @@ def seed_karte(session, make, now) -> Karte:
 
 
 def _product_id(session, sku):
-    from catalog.models import Product
-
     return session.query(Product).filter_by(sku=sku).one().id

@@ -4,6 +4,7 @@ purchases, coupons and deliveries name members and filter by them."""
 import re
 from datetime import timedelta
 
+from purchases.models import Purchase
 from purchases.warranty import warranty_end
 from tests.admin.karte_seed import seed_karte
 
@@ -110,8 +111,6 @@ def test_lists_filter_by_member_from_the_member_page(client, login, session, mak
 
 
 def seed_other_purchase(session, make, member, now):
-    from purchases.models import Purchase
-
     store = make.store()
     session.add(Purchase(channel="store", store_id=store.id, receipt_number="OTHER-1",
                          member_id=member.id, purchased_at=now, total=100))

@@ -237,3 +237,12 @@ def test_the_command_line_refuses_an_unknown_dataset(app, session, tmp_path):
 
     assert result.exit_code != 0
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_an_admin_may_choose_pseudonymised_rows(client, login, seeded):
+    login(role="admin")
+
+    rows = _csv(_export(client, "members", pseudonymise="1").data)
+
+    assert rows[0]["会員キー（仮名）"] == member_key(seeded.member.member_number)
+    assert "メール" not in rows[0] and "会員番号" not in rows[0]
