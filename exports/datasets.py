@@ -129,7 +129,8 @@ DELIVERIES = Dataset(
 
 DATASETS: dict[str, Dataset] = {d.key: d for d in (MEMBERS, MEMBER_COUNTS, PURCHASES, POINTS,
                                                   COUPONS, DELIVERIES)}
-FORMATS = {"csv": "CSV（UTF-8 BOM付き、Excel向け）", "jsonl": "JSON Lines"}
+FORMATS = {"csv": "CSV（UTF-8 BOM付き、Excelでそのまま開けます）",
+           "jsonl": "JSON Lines（1行に1件のJSON、システム連携向け）"}
 ALL = "all"  # every dataset, one file each, in one zip
 
 __all__ = ["ALL", "DATASETS", "FORMATS", "Column", "Dataset"]
