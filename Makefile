@@ -1,4 +1,4 @@
-.PHONY: demo test lint bench deps test-deps
+.PHONY: demo test lint bench deps test-deps translations
 
 PY := .venv/bin/python
 
@@ -24,3 +24,7 @@ lint: test-deps
 
 bench: test-deps
 	$(PY) -m bench
+
+## Recompile the console's gap-filling catalogue of Flask-Admin texts (admin/translations).
+translations: deps
+	.venv/bin/pybabel compile -d admin/translations -D admin -l ja

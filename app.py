@@ -36,6 +36,7 @@ def register_models() -> None:
     import bot.richmenu  # noqa: F401
     import campaigns.models  # noqa: F401
     import catalog.models  # noqa: F401
+    import conversations.models  # noqa: F401
     import core.events  # noqa: F401
     import coupons.models  # noqa: F401
     import line.models  # noqa: F401
@@ -74,8 +75,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "ログインしてください。"
     csrf.init_app(app)
-    # The console speaks Japanese and shows business time.
-    babel.init_app(app, default_locale="ja",
+    # The console speaks Japanese, or English for a console user who picks it; business time.
+    from admin.locale import console_locale
+
+    babel.init_app(app, default_locale="ja", locale_selector=console_locale,
                    default_timezone=app.config["SETTINGS"].business_timezone)
     from core import sqlite
 
@@ -84,6 +87,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from admin.auth import bp as auth_bp
+    from admin.locale import bp as locale_bp
     from bot.webhook import bp as bot_bp
     from campaigns.views import bp as campaigns_bp
     from core.health import bp as health_bp
@@ -95,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(locale_bp)
     app.register_blueprint(bot_bp)
     csrf.exempt(bot_bp)  # LINE signs its webhooks; there is no browser session to forge
     app.register_blueprint(members_bp)
@@ -107,11 +112,19 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_console(app: Flask) -> None:
+    from admin import display, labels
     from admin.console import build_console
+    from admin.errors import register_console_errors
+    from admin.locale import console_locale
     from admin.views import require_sign_in_for_console
 
     require_sign_in_for_console(app)
+    register_console_errors(app)
     build_console().init_app(app)
+    # In every console template: ¥1,234, JST moments, stored values in Japanese.
+    app.jinja_env.globals.update(fmt=display, enum_label=labels.enum_label,
+                                 code_label=labels.code_label, flow_label=labels.flow_label,
+                                 console_language=console_locale)
 
 
 def register_security(app: Flask) -> None:

@@ -82,7 +82,7 @@ class CampaignPages:
                                                  broadcast.coupon_definition_id or 0),
                            previews=_previews(broadcast), cost=_forecast(broadcast),
                            live=broadcast.status in LIVE_STATUSES,
-                           is_admin=current_user.has_role(Role.ADMIN), fmt=display,
+                           is_admin=current_user.has_role(Role.ADMIN),
                            status_label=broadcasts.STATUS_LABELS.get)
 
     @expose("/<int:broadcast_id>/<any(confirm, pause, resume, cancel):action>",

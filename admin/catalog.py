@@ -13,6 +13,8 @@ class StockView(SecureModelView):
     column_list = ("store", "product", "quantity", "updated_at")
     column_filters = ("quantity",)
     form_columns = ("quantity",)
+    empty_list_hint = ("商品 → CSV取り込み で在庫数を読み込むか、レジAPIから在庫を送ると、"
+                       "ここに並びます。")
 
     def update_model(self, form, model):
         # Through the service, so the change is recorded as stock.changed / stock.restocked.

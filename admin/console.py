@@ -1,6 +1,9 @@
 """The console's menu: one declarative view per domain table."""
 
+from pathlib import Path
+
 from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
 
 from admin import display, member_360
 from admin.broadcasts import BroadcastsView, EffectsView
@@ -9,23 +12,29 @@ from admin.display import yen
 from admin.exports import ExportView
 from admin.filters import MemberFilter
 from admin.follow_ups import AlertView, DeliveryLogView, FlowsView
+from admin.inbox import InboxView
+from admin.inbox_settings import InboxSettingsView
 from admin.labels import enum_label
 from admin.message_templates import MessageTemplateView
 from admin.models import ConsoleUser, Role
 from admin.registers import LoyaltySettingsView, OnlineOrderImportView, RegisterKeysView
 from admin.segments import SegmentsView
+from admin.surveys import SurveysView
 from admin.system import SystemView
 from admin.views import AdminOnlyModelView, SecureIndexView, SecureModelView
 from bot.models import WebhookEvent
 from catalog.links import product_link_problems
 from catalog.models import Product, Stock, Store
 from core.extensions import db
-from coupons.models import CouponDefinition, IssuedCoupon
+from coupons.models import CouponDefinition, DiscountType, IssuedCoupon
 from coupons.rules import PURPOSES, definition_problems
 from line.models import CampaignAlert, Delivery
 from members.models import LoyaltySettings, Member
 from pos.models import Register
 from purchases.models import Purchase
+
+# Japanese for the few Flask-Admin texts its own compiled catalogue lacks.
+TRANSLATIONS = Path(__file__).parent / "translations"
 
 
 class MemberView(SecureModelView):
@@ -36,9 +45,7 @@ class MemberView(SecureModelView):
                    "points_balance", "joined_at")
     column_searchable_list = ("member_number", "display_name", "email")
     column_filters = ("membership", "rank", "follow_status", "joined_at")
-    column_labels = {"member_number": "会員番号", "display_name": "表示名",
-                     "membership": "会員種別", "rank": "ランク", "follow_status": "友だち状態",
-                     "points_balance": "ポイント", "joined_at": "登録日時", "email": "メール"}
+    empty_list_hint = "LINE公式アカウントを友だち追加した人が、ライト会員としてここに並びます。"
     column_exclude_list = ("card_secret",)
     column_details_exclude_list = ("card_secret",)
     form_columns = ("display_name",)
@@ -58,10 +65,10 @@ class ProductView(SecureModelView):
     column_list = ("sku", "jan", "name", "category", "price", "warranty_months", "active")
     column_searchable_list = ("sku", "jan", "name")
     column_filters = ("category", "active")
-    column_labels = {"sku": "SKU", "jan": "JAN", "name": "商品名", "category": "カテゴリ",
-                     "price": "価格（円）", "warranty_months": "保証（月）", "active": "販売中",
-                     "image_url": "画像URL", "online_url": "オンラインストアの商品ページ",
-                     "created_at": "登録日時"}
+    column_labels = {"sku": "SKU（品番）", "jan": "JAN（バーコード）", "name": "商品名",
+                     "active": "販売中", "created_at": "登録日時"}
+    form_excluded_columns = ("created_at",)
+    empty_list_hint = "「作成」で1件ずつ、または 商品 → CSV取り込み でまとめて登録できます。"
     domain_check = staticmethod(product_link_problems)
 
 
@@ -69,15 +76,22 @@ class CouponDefinitionView(SecureModelView):
     column_list = ("code", "name", "purpose", "discount_type", "discount_value", "valid_days",
                    "active")
     column_searchable_list = ("code", "name")
-    column_labels = {"code": "コード", "name": "名前", "description": "説明", "purpose": "用途",
+    column_labels = {"name": "名前", "description": "説明",
                      "discount_type": "割引の種類", "discount_value": "割引（円または％）",
                      "minimum_spend": "最低購入金額（円）", "valid_days": "有効日数",
-                     "reinstate_on_return": "返品時に戻す", "active": "有効",
-                     "created_at": "作成日時"}
-    column_formatters = {"purpose": lambda view, context, row, name:
-                         PURPOSES.get(row.purpose, row.purpose)}
+                     "reinstate_on_return": "返品時に戻す"}
+    column_formatters = {"discount_value": lambda view, context, row, name: _discount(row)}
     form_choices = {"purpose": list(PURPOSES.items())}
+    form_excluded_columns = ("created_at",)
+    empty_list_hint = ("「作成」でクーポンを定義すると、友だち追加・2回目購入・誕生日などの"
+                       "配信で使えます。")
     domain_check = staticmethod(definition_problems)
+
+
+def _discount(definition) -> str:
+    if definition.discount_type == DiscountType.PERCENT:
+        return f"{definition.discount_value}%"
+    return yen(definition.discount_value)
 
 
 class IssuedCouponView(SecureModelView):
@@ -89,6 +103,7 @@ class IssuedCouponView(SecureModelView):
     column_labels = {"code": "クーポンコード", "definition": "クーポン定義", "member": "会員",
                      "issued_at": "発行日時", "expires_at": "有効期限", "redeemed_at": "利用日時"}
     column_formatters = {"member": member_360.member_link}
+    empty_list_hint = "会員にクーポンが配られると、ここに並びます（クーポン定義を先に作成します）。"
 
 
 class PurchaseView(SecureModelView):
@@ -101,33 +116,49 @@ class PurchaseView(SecureModelView):
                      "status": "状態"}
     column_formatters = {"member": member_360.member_link,
                          "total": lambda view, context, row, name: yen(row.total)}
+    empty_list_hint = ("レジ（レジAPI）で会計するか、購買 → オンライン注文取り込み で"
+                       "CSVを読み込むと、ここに並びます。")
 
 
 class ReadOnlyLedgerView(SecureModelView):
     can_create = can_edit = can_delete = False
+    column_exclude_list = ("payload",)
+    empty_list_hint = "LINEからWebhookが届くと、ここに記録されます。"
 
 
 class StoreView(AdminOnlyModelView):
     column_list = ("code", "name", "kind", "accepts_static_code")
+    column_labels = {"code": "店舗コード", "name": "店舗名", "kind": "店舗の種類"}
+    empty_list_hint = "「作成」で店舗（オンラインストアも1店舗として）を登録してください。"
 
 
 class RegisterView(AdminOnlyModelView):
     column_list = ("store", "code", "name", "api_key_prefix", "api_key_created_at",
                    "api_key_revoked_at")
     form_columns = ("store", "code", "name")
+    column_labels = {"code": "レジコード", "name": "レジ名"}
+    empty_list_hint = "「作成」でレジを登録し、設定 → レジAPIキー でキーを発行してください。"
 
 
 class ConsoleUserView(AdminOnlyModelView):
     column_list = ("email", "role", "active", "last_login_at")
     form_columns = ("email", "role", "active")
     can_create = False  # passwords are set through `flask users create`
+    column_exclude_list = column_details_exclude_list = ("password_hash", "session_version")
+    empty_list_hint = ("ユーザーはサーバーで `flask users create メールアドレス --role 権限` "
+                       "で作成します。")
 
 
 def build_console() -> Admin:
     console = Admin(name="LINE会員コンソール", url="/admin",
-                    index_view=SecureIndexView(url="/admin"))
+                    index_view=SecureIndexView(url="/admin"),
+                    theme=Bootstrap4Theme(base_template="admin/console_base.html"),
+                    translations_path=str(TRANSLATIONS))
     session = db  # Flask-Admin 2 takes the extension, not its session
     console.add_view(MemberView(Member, session, name="会員", category="会員"))
+    console.add_view(InboxView(name="チャット", endpoint="inbox"))
+    console.add_view(InboxSettingsView(name="チャット設定", category="設定",
+                                       endpoint="inbox_settings"))
     console.add_view(ProductView(Product, session, name="商品", category="商品"))
     console.add_view(StockView(Stock, session, name="在庫", category="商品"))
     console.add_view(CatalogImportView(name="CSV取り込み", category="商品",
@@ -144,6 +175,7 @@ def build_console() -> Admin:
     console.add_view(FlowsView(name="フォローアップ", category="配信", endpoint="flows"))
     console.add_view(BroadcastsView(name="一斉配信", category="配信", endpoint="broadcasts"))
     console.add_view(EffectsView(name="効果比較", category="配信", endpoint="effects"))
+    console.add_view(SurveysView(name="アンケート", category="配信", endpoint="surveys"))
     console.add_view(SegmentsView(name="配信対象", category="配信", endpoint="segments"))
     console.add_view(DeliveryLogView(Delivery, session, name="配信ログ", category="配信"))
     console.add_view(AlertView(CampaignAlert, session, name="配信アラート", category="配信"))

@@ -4,10 +4,10 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 
 from admin.filters import MemberFilter
+from admin.labels import flow_label
 from admin.member_360 import member_link
 from admin.views import SecureBaseView, SecureModelView
 from campaigns import flows, stats
-from campaigns.records import flow_name
 from campaigns.setting_forms import params_of, setting_form
 from core.clock import utcnow
 from core.extensions import db
@@ -64,23 +64,19 @@ class DeliveryLogView(SecureModelView):
     column_labels = {"member": "会員", "flow": "配信", "status": "状態", "send_after": "送信予定",
                      "sent_at": "送信日時", "clicked_at": "クリック日時", "attempts": "試行回数",
                      "last_error": "最後のエラー"}
-    column_formatters = {"member": member_link,
-                         "flow": lambda view, context, row, name: flow_name(row.flow)}
     column_default_sort = ("id", True)
     column_exclude_list = ("messages", "retry_key")
-
-
-ALERT_KINDS = {"quota": "送信上限", "refused": "LINEが拒否", "setting": "設定エラー",
-               "job_failed": "ジョブ失敗"}
+    column_formatters = {"member": member_link,
+                         "flow": lambda view, context, row, name: flow_label(row.flow)}
+    empty_list_hint = ("配信 → フォローアップ で配信を有効にすると、送ったメッセージが"
+                       "ここに記録されます。")
 
 
 class AlertView(SecureModelView):
     can_create = can_edit = can_delete = False
     column_list = ("kind", "message", "paused_until", "created_at", "resolved_at")
-    column_labels = {"kind": "種類", "message": "内容", "paused_until": "送信停止の期限",
-                     "created_at": "発生日時", "resolved_at": "解決日時"}
-    column_formatters = {"kind": lambda view, context, alert, name:
-                         ALERT_KINDS.get(alert.kind, alert.kind)}
+    column_labels = {"created_at": "発生日時"}
+    empty_list_hint = "対応が必要なことはありません。送信上限やLINEの拒否があると、ここに出ます。"
     column_default_sort = ("id", True)
 
     @expose("/resolve/<int:alert_id>", methods=["POST"])

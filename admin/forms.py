@@ -2,12 +2,34 @@
 
 import enum
 
+from flask import current_app
 from flask_admin.contrib.sqla.form import AdminModelConverter
-from flask_admin.form import Select2Field
+from flask_admin.form import DateTimeField, Select2Field
 from flask_admin.model.form import converts
 from flask_wtf import FlaskForm
 
 from admin.labels import enum_choices
+from core.clock import to_business_time
+
+BUSINESS_TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+
+class BusinessTimeField(DateTimeField):
+    """A stored UTC moment shown and typed in business time (JST), to the minute."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.pop("format", None)
+        super().__init__(label, validators, format=BUSINESS_TIME_FORMAT, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return to_business_time(self.data).strftime(BUSINESS_TIME_FORMAT) if self.data else ""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = self.data.replace(tzinfo=current_app.config["SETTINGS"].tz)
 
 
 class ConsoleForm(FlaskForm):
@@ -22,6 +44,10 @@ class ConsoleForm(FlaskForm):
 
 
 class ConsoleModelConverter(AdminModelConverter):
+
+    @converts("UTCDateTime")
+    def convert_utc_datetime(self, field_args, **extra):
+        return BusinessTimeField(**field_args)
 
     @converts("sqlalchemy.sql.sqltypes.Enum")
     def convert_enum(self, column, field_args, **extra):

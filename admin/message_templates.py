@@ -4,6 +4,7 @@ from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from sqlalchemy import select
 
+from admin.labels import text_title
 from admin.views import SecureBaseView
 from core.extensions import db
 from line import texts
@@ -17,17 +18,17 @@ class MessageTemplateView(SecureBaseView):
                                                 texts.MessageTemplate.body)).all())
         rows = [(key, default, edited.get(key), texts.allowed_placeholders(key))
                 for key, default in texts.DEFAULTS.items()]
-        return self.render("admin/message_templates.html", rows=rows)
+        return self.render("admin/message_templates.html", rows=rows, text_title=text_title)
 
     @expose("/<key>", methods=["POST"])
     def save(self, key):
         if key not in texts.DEFAULTS:
-            return ("unknown template", 404)
+            return ("この文面はありません。", 404)
         body = request.form.get("body", "").strip()
         try:
             texts.save_override(key=key, body=body or None)
         except texts.TemplateError as exc:
-            flash(f"{key}: 保存できませんでした。{exc}", "error")
+            flash(f"{text_title(key)}：保存できませんでした。{exc}", "error")
             return redirect(url_for(".index") + f"#{key}")
         db.session.commit()
         flash("元に戻しました。" if not body else "保存しました。")

@@ -4,9 +4,13 @@ from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from sqlalchemy import select
 
+from admin.display import yen
+from admin.labels import enum_label
 from admin.models import Role
 from admin.views import STAFF, SecureBaseView, SecureModelView
 from core.extensions import db
+from members import points
+from members.models import Rank
 from pos import keys, online
 from pos.models import Register
 
@@ -39,18 +43,40 @@ class RegisterKeysView(SecureBaseView):
 
 
 class LoyaltySettingsView(SecureModelView):
+    """The rules in force (the saved row, or the defaults until one is saved) and their form;
+    there is one row, so a second 'create' edits it."""
+
     roles = STAFF
     can_delete = False
     can_view_details = False
-    column_list = ("yen_per_point", "silver_threshold", "gold_threshold",
-                   "regular_multiplier_pct", "silver_multiplier_pct", "gold_multiplier_pct",
-                   "updated_at")
     form_excluded_columns = ("updated_at",)
-    column_labels = {"yen_per_point": "1ptあたりの金額(円)",
-                     "silver_threshold": "シルバー(年間円)", "gold_threshold": "ゴールド(年間円)",
-                     "regular_multiplier_pct": "レギュラー倍率%",
-                     "silver_multiplier_pct": "シルバー倍率%",
-                     "gold_multiplier_pct": "ゴールド倍率%"}
+
+    @expose("/")
+    def index_view(self):
+        settings = points.get_loyalty_settings()
+        change_url = (self.get_url(".edit_view", id=settings.id) if settings.id
+                      else self.get_url(".create_view"))
+        return self.render("admin/loyalty_settings.html", settings=settings,
+                           ranks=_rank_rules(settings), change_url=change_url)
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        saved = points.get_loyalty_settings()
+        if saved.id:
+            return redirect(self.get_url(".edit_view", id=saved.id))
+        return super().create_view()
+
+
+def _rank_rules(settings) -> list[tuple[str, str, int]]:
+    """(rank, the 12-month spend that earns it, its points multiplier in %) per rank."""
+    return [
+        (enum_label(Rank.REGULAR), f"{yen(settings.silver_threshold)} 未満",
+         settings.regular_multiplier_pct),
+        (enum_label(Rank.SILVER), f"{yen(settings.silver_threshold)} 以上",
+         settings.silver_multiplier_pct),
+        (enum_label(Rank.GOLD), f"{yen(settings.gold_threshold)} 以上",
+         settings.gold_multiplier_pct),
+    ]
 
 
 class OnlineOrderImportView(SecureBaseView):

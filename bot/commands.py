@@ -1,11 +1,12 @@
 """Chat commands: a table from what the shopper types (Japanese first, English aliases) or
-taps (postbacks) to the handler that answers. Anything else gets a helpful reply."""
+taps (postbacks) to the handler that answers. Anything else is for staff (bot.conversation)."""
 
 import enum
 import unicodedata
+from collections.abc import Callable
 from urllib.parse import parse_qs
 
-from bot import erasure
+from bot import erasure, survey_chat
 from catalog import restock
 from catalog.models import Product
 from core.extensions import db
@@ -20,6 +21,9 @@ class Postback(enum.StrEnum):
     WITHDRAW_CONFIRM = "withdraw_confirm"
     WITHDRAW_CANCEL = "withdraw_cancel"
     RESTOCK = "restock"
+    SURVEY_RATING = "survey_rating"
+    SURVEY_SKIP = "survey_skip"
+    SURVEY_NPS = "survey_nps"
 
 
 def show_card(member: Member) -> list[dict]:
@@ -116,6 +120,9 @@ POSTBACKS = {
     Postback.WITHDRAW_CONFIRM: withdraw,
     Postback.WITHDRAW_CANCEL: cancel_withdraw,
     Postback.RESTOCK: request_restock,
+    Postback.SURVEY_RATING: survey_chat.take_rating,
+    Postback.SURVEY_SKIP: survey_chat.skip_comment,
+    Postback.SURVEY_NPS: survey_chat.take_nps,
 }
 
 
@@ -124,18 +131,27 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().lower()
 
 
-def answer_text(member: Member, text: str) -> list[dict]:
+def command_for(text: str) -> Callable[[Member], list[dict]] | None:
+    """The command the shopper typed, ready to answer, or None (free text: for staff)."""
     word = normalise(text)
     handler = _BY_WORD.get(word)
-    if handler is None and word in PREFIX_COMMANDS:
-        return explain_product_code(member, SHOWN_AS.get(word, word))
-    if handler is None:
-        for prefix, with_argument in PREFIX_COMMANDS.items():
-            if word.startswith(prefix) and word[len(prefix):].strip():
-                return with_argument(member, word[len(prefix):].strip())
-        shown = text.strip()[:40]
-        return [messages.text(render("unknown", text=shown), member=member)]
-    return handler(member)
+    if handler is not None:
+        return handler
+    if word in PREFIX_COMMANDS:
+        return lambda member: explain_product_code(member, SHOWN_AS.get(word, word))
+    for prefix, with_argument in PREFIX_COMMANDS.items():
+        if word.startswith(prefix) and word[len(prefix):].strip():
+            return _slower(lambda member, p=prefix, f=with_argument:
+                           f(member, word[len(p):].strip()))
+    return None
+
+
+def _slower(handler):
+    """Marks an answer that takes a moment (a stock lookup): the chat shows LINE's loading
+    animation meanwhile."""
+    handler.slower = True
+    return handler
+
 
 
 def answer_postback(member: Member, data: str) -> list[dict] | None:

@@ -1,11 +1,13 @@
 """退会 erases the member's personal data wherever the product kept it: the member row, the
-delivery ledger's stored messages and the webhook event ledger. What stays is anonymous
+delivery ledger's stored messages, the webhook event ledger, the inbox thread and survey
+comments. What stays is anonymous
 (purchases, points, delivery outcomes) and a keyed one-way hash of the LINE user id saying the
 welcome coupon was given (coupons.service), so a new follow brings no second one."""
 
 from sqlalchemy import select
 
 from bot.models import WebhookEvent
+from conversations import inbox, surveys
 from core.extensions import db
 from coupons.service import remember_welcome_given
 from line import erasure as delivery_ledger
@@ -24,6 +26,8 @@ def withdraw_member(member: Member) -> None:
     remember_welcome_given(member_id=member.id, line_user_id=line_user_id)
     members.withdraw(member=member)
     delivery_ledger.forget_messages(member_id=member.id)
+    inbox.erase_member(member.id)
+    surveys.forget_comments(member.id)
     if line_user_id:
         forget_line_user(line_user_id)
 

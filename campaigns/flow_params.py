@@ -9,6 +9,8 @@ class Param:
     label: str  # shown in the console and in error messages
     low: int = 0
     high: int = 1_000_000
+    may_be_empty: bool = False  # a list that may have no items (e.g. no store: every store)
+    max_items: int = 10
 
 
 PARAMS = {
@@ -21,8 +23,10 @@ PARAMS = {
     "with_coupon": Param("クーポンを付ける"),
     "after_purchases": Param("何回購入したら送るか", 1, 100),
     "after_days": Param("登録から何日後に送るか", 1, 3650),
+    "stores": Param("対象の店舗ID（空欄はすべての店舗）", 1, 2**31 - 1, may_be_empty=True,
+                    max_items=500),
+    "ask_nps": Param("おすすめ度（0〜10）も聞く"),
 }
-MAX_STAGES = 10
 
 
 class InvalidParam(ValueError):
@@ -63,9 +67,11 @@ def _integer(key: str, value) -> int:
 
 def _integer_list(key: str, value) -> list[int]:
     param = describe(key)
-    if not isinstance(value, list) or not value or len(value) > MAX_STAGES:
+    if param.may_be_empty and value == []:
+        return []
+    if not isinstance(value, list) or not value or len(value) > param.max_items:
         raise InvalidParam(
-            f"「{param.label}」は1〜{MAX_STAGES}個の整数をカンマ区切りで入力してください。")
+            f"「{param.label}」は1〜{param.max_items}個の整数をカンマ区切りで入力してください。")
     numbers = [_integer(key, item) for item in value]
     if len(set(numbers)) != len(numbers):
         raise InvalidParam(f"「{param.label}」に同じ値が重複しています。")

@@ -23,6 +23,8 @@ class Flow:
     build: Callable | None = None  # (delivery, member, params) -> list[dict] | None
     # An answer to the shopper's own action (e.g. a receipt) goes out at once, even at night.
     quiet_hours: bool = True
+    # Until a marketer switches it in the console (e.g. surveys: off until chosen).
+    enabled_by_default: bool = True
 
 
 FLOWS: dict[str, Flow] = {}
@@ -64,7 +66,10 @@ def params_for(flow_key: str) -> dict:
 
 def is_enabled(flow_key: str) -> bool:
     setting = _setting(flow_key)
-    return setting.enabled if setting else True
+    if setting is not None:
+        return setting.enabled
+    flow = FLOWS.get(flow_key)
+    return flow.enabled_by_default if flow else True
 
 
 def _setting(flow_key: str) -> FlowSetting | None:

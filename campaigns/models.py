@@ -132,7 +132,6 @@ class BroadcastRecipient(db.Model):
 
     __tablename__ = "broadcast_recipients"
     __table_args__ = (UniqueConstraint("broadcast_id", "member_id"),
-                      Index("ix_broadcast_recipients_status", "broadcast_id", "status", "id"),
                       Index("ix_broadcast_recipients_member", "member_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -30,6 +30,7 @@ from sqlalchemy import (
 
 from campaigns.models import BroadcastRecipient, DeliveryClick
 from catalog.models import Product
+from conversations.models import SurveyAnswer
 from coupons.models import IssuedCoupon
 from line.messages import MEMBERSHIP_LABELS, RANK_LABELS
 from line.models import Delivery, MulticastBatch
@@ -420,6 +421,12 @@ def _follow_up(op, value, window):
                                      Delivery.sent_at >= since).exists()
 
 
+def _survey_rating(op, value, window):
+    return select(SurveyAnswer.id).where(
+        SurveyAnswer.member_id == Member.id, SurveyAnswer.rating <= value["rating"],
+        SurveyAnswer.answered_at >= window.days_ago(value["days"])).exists()
+
+
 STORE = Param("store", "store", "店舗")
 CHANNELS = (("store", "店舗"), ("online", "オンライン"))
 SCORE = _number("スコア", minimum=1, maximum=5)
@@ -477,6 +484,10 @@ FIELDS: dict[str, Field] = {field.key: field for field in (
         Op("received", "を過去N日以内に受け取った", (Param("flow", "flow", "フロー"), DAYS)),
         Op("clicked", "のリンクを過去N日以内にタップした",
            (Param("flow", "flow", "フロー"), DAYS))), _follow_up),
+    Field("survey_rating", "アンケートの評価", (
+        Op("lte", "が過去N日以内に以下", (DAYS, Param("rating", "int", "評価（1〜5）",
+                                                        minimum=1, maximum=5))),),
+        _survey_rating),
 )}
 
 

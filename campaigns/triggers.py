@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, case, cast, extract, func, literal, literal_column, select
 from sqlalchemy.orm import aliased
 
-from campaigns import content, delivery, flows
+from campaigns import content, delivery, flows, survey_flow
 from campaigns.flows import Flow, register
 from catalog.models import RestockRequest, Store
 from core import events, jobs
@@ -44,6 +44,9 @@ register(Flow("winback", "休眠復帰（30/90/180日）", True,
 register(Flow("upgrade_prompt", "本会員登録のおすすめ", True,
               {"after_purchases": 2, "after_days": 14}, content.upgrade_prompt))
 register(Flow("birthday", "お誕生日月クーポン", True, {}, content.birthday))
+register(Flow("survey", "購入後アンケート", False,
+              {"delay_minutes": 120, "stores": [], "ask_nps": False},
+              survey_flow.survey_message, enabled_by_default=False))
 
 
 def on_purchase_completed(event) -> None:
@@ -59,12 +62,27 @@ def on_purchase_completed(event) -> None:
                       occurrence=f"purchase:{event.subject_id}",
                       context={"purchase_id": event.subject_id}, delay=delay,
                       since=bought_at)
+        _plan_survey(event, member, bought_at)
     if _is_first_purchase(event.subject_id):
         _plan_in_time(flow="f2", member_id=member.id, occurrence="first-purchase",
                       context={"purchase_id": event.subject_id},
                       delay=timedelta(days=flows.params_for("f2")["delay_days"]),
                       since=bought_at)
     _nudge_if_close_to_next_rank(member)
+
+
+def _plan_survey(event, member: Member, bought_at: datetime) -> None:
+    """The feedback survey (off by default), for a purchase at a chosen store (none chosen:
+    every store)."""
+    if not flows.is_enabled("survey"):
+        return
+    params = flows.params_for("survey")
+    purchase = db.session.get(Purchase, event.subject_id)
+    if purchase is None or (params["stores"] and purchase.store_id not in params["stores"]):
+        return
+    _plan_in_time(flow="survey", member_id=member.id, occurrence=f"purchase:{purchase.id}",
+                  context={"purchase_id": purchase.id}, since=bought_at,
+                  delay=timedelta(minutes=params["delay_minutes"]))
 
 
 def _bought_at(event) -> datetime:

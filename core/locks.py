@@ -25,6 +25,17 @@ def hold_until_commit(*names: str) -> None:
     db.session.execute(_LOCK_ALL, {"keys": sorted({_key(name) for name in names})})
 
 
+_LOCK_SHARED = text("SELECT pg_advisory_xact_lock_shared(:key)")
+
+
+def hold_shared_until_commit(name: str) -> None:
+    """Hold the lock named shared with other shared holders, until commit: it waits for and
+    holds off an exclusive holder (hold_until_commit). Take it before any exclusive lock."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    db.session.execute(_LOCK_SHARED, {"key": _key(name)})
+
+
 def _key(name: str) -> int:
     digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)

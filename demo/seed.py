@@ -1,4 +1,5 @@
-"""`flask demo seed`: stores, registers, products, stock, coupons and the demo admin.
+"""`flask demo seed`: stores, registers, products, stock, coupons, chat auto-replies and the
+demo admin.
 
 Idempotent: running it again adds nothing twice.
 """
@@ -12,6 +13,8 @@ from sqlalchemy import select
 from admin import users
 from admin.models import Role
 from catalog.models import Product, Stock, Store, StoreKind
+from conversations import auto_replies
+from conversations.models import AutoReply
 from core.extensions import db
 from coupons.models import CouponDefinition, DiscountType
 from pos.models import Register
@@ -38,6 +41,11 @@ COUPONS = [
     ("SECOND", "2回目のお買い物クーポン", "f2", DiscountType.PERCENT, 10, 0, 14),
     ("BIRTHDAY", "お誕生日クーポン", "birthday", DiscountType.AMOUNT, 1000, 3000, 31),
 ]
+AUTO_REPLIES = [
+    ("営業時間", "各店舗の営業時間は10:00〜20:00です"
+                 "（オンラインストアは24時間ご利用いただけます）。"),
+    ("駐車場", "渋谷店・梅田店ともに提携駐車場があります。2,000円以上のお買い物で2時間無料です。"),
+]
 
 
 @demo_cli.command("seed")
@@ -63,6 +71,7 @@ def seed():
         _get_or_create(CouponDefinition, code=code, name=name, purpose=purpose,
                        discount_type=kind, discount_value=value, minimum_spend=minimum,
                        valid_days=days)
+    _ensure_auto_replies()
     _ensure_demo_admin()
     _ensure_demo_cashier(stores["SHIBUYA"])
     db.session.commit()
@@ -81,6 +90,12 @@ def _get_or_create(model, **fields):
 def _natural_key(model):
     return {Store: ("code",), Register: ("store_id", "code"), Product: ("sku",),
             Stock: ("store_id", "product_id"), CouponDefinition: ("code",)}[model]
+
+
+def _ensure_auto_replies():
+    for keyword, answer in AUTO_REPLIES:
+        if db.session.scalar(select(AutoReply.id).where(AutoReply.keyword == keyword)) is None:
+            auto_replies.save(keyword=keyword, answer=answer)
 
 
 def _ensure_demo_admin():

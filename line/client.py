@@ -16,6 +16,7 @@ from linebot.v3.messaging import (
     ReplyMessageRequest,
     RichMenuBulkLinkRequest,
     RichMenuRequest,
+    ShowLoadingAnimationRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
 
@@ -124,6 +125,13 @@ def push(to: str, messages: list[dict], *, retry_key: str) -> Sent:
     response = _call(lambda c: MessagingApi(c).push_message_with_http_info(
         request, x_line_retry_key=retry_key, _request_timeout=TIMEOUT))
     return Sent(_request_id(response))
+
+
+def show_loading(user_id: str, seconds: int = 5) -> None:
+    """LINE's loading animation in the user's chat while a slower answer is prepared (it
+    ends when a message arrives, or after `seconds`: 5 to 60, a multiple of 5)."""
+    request = ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=seconds)
+    _call(lambda c: MessagingApi(c).show_loading_animation(request, _request_timeout=TIMEOUT))
 
 
 def multicast(to: list[str], messages: list[dict], *, retry_key: str) -> Sent:

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, union_all
 
 from core import locks
 from core.bulk import among
@@ -31,16 +31,25 @@ def quiet_hours_end(now: datetime) -> datetime | None:
     return morning.astimezone(now.tzinfo)
 
 
-# Other promotional sends counted in the one daily cap (e.g. campaigns' broadcasts):
-# counter(member_ids, day_start) -> {member_id: messages sent today or being sent}. line/
-# cannot read campaigns' tables, so campaigns registers its counter here.
+# Other promotional sends counted in the one daily cap (e.g. campaigns' broadcasts). line/
+# cannot read campaigns' tables, so campaigns registers two readers of its messages here:
+# counter(member_ids, day_start) -> {member_id: messages sent today or being sent}, and
+# todays_rows(day_start, leaving_out) -> a SELECT of one member_id row per such message, all
+# members at once, leaving out those of the source `leaving_out`.
 PromotionalCounter = Callable[[list[int], datetime], dict[int, int]]
+PromotionalRows = Callable[[datetime, str | None], Select]
 PROMOTIONAL_COUNTERS: list[PromotionalCounter] = []
+PROMOTIONAL_ROWS: list[PromotionalRows] = []
+
+# Past this many promotional messages in a day, one pass over all of them costs more than
+# counting per member for the few thousand a broadcast chunk decides for.
+DAY_PASS_LIMIT = 50_000
 
 
-def count_promotional_with(counter: PromotionalCounter) -> None:
+def count_promotional_with(counter: PromotionalCounter, todays_rows: PromotionalRows) -> None:
     if counter not in PROMOTIONAL_COUNTERS:
         PROMOTIONAL_COUNTERS.append(counter)
+        PROMOTIONAL_ROWS.append(todays_rows)
 
 
 def promotional_room(member_id: int, now: datetime, *, sender: str) -> int:
@@ -65,6 +74,26 @@ def promotional_rooms(member_ids: list[int], now: datetime, *,
     return {m: max(0, DAILY_PROMOTIONAL_CAP - taken.get(m, 0)) for m in member_ids}
 
 
+def members_at_cap(now: datetime, *, leaving_out: str | None = None) -> set[int] | None:
+    """Members with no promotional room left today, from one pass over the day's promotional
+    messages of every sender but the source `leaving_out` (a broadcast reaches a member once,
+    so its own messages never decide for its remaining recipients). None when the day had more
+    than DAY_PASS_LIMIT such messages: then ask promotional_rooms per member."""
+    day_start = business_day_start(now)
+    follow_ups = select(Delivery.member_id.label("member_id")).where(
+        Delivery.promotional.is_(True),
+        or_(and_(Delivery.status == "sent", Delivery.sent_at >= day_start),
+            and_(Delivery.status == "sending", _other_sender(None))))
+    day = union_all(follow_ups, *(rows(day_start, leaving_out) for rows in PROMOTIONAL_ROWS)) \
+        .subquery("day")
+    seen = db.session.scalar(select(func.count()).select_from(
+        select(day.c.member_id).limit(DAY_PASS_LIMIT + 1).subquery()))
+    if seen > DAY_PASS_LIMIT:
+        return None
+    return set(db.session.scalars(select(day.c.member_id).group_by(day.c.member_id)
+                                  .having(func.count() >= DAILY_PROMOTIONAL_CAP)))
+
+
 def _other_sender(sender: str | None):
     return Delivery.claimed_by.is_not(None) if sender is None else Delivery.claimed_by != sender
 
@@ -81,11 +110,25 @@ def business_day_start(now: datetime) -> datetime:
 DAILY_CAP_LOCK_BUCKETS = 1024
 
 
+# A broadcast chunk decides for thousands of members at once: it holds this one name
+# exclusively instead of every bucket, and every per-member decision holds it shared first.
+ALL_MEMBERS_CAP_LOCK = "daily-cap:all"
+
+
 def lock_daily_cap(member_ids: list[int]) -> None:
     """Serialise cap decisions per member until commit (on SQLite the sender's claim already
     holds the database's single write lock)."""
+    if not member_ids:
+        return
+    locks.hold_shared_until_commit(ALL_MEMBERS_CAP_LOCK)
     locks.hold_until_commit(*{f"daily-cap:{member_id % DAILY_CAP_LOCK_BUCKETS}"
                               for member_id in member_ids})
+
+
+def lock_daily_cap_for_all() -> None:
+    """Serialise cap decisions for every member until commit: per-member deciders wait, and
+    they never hold this before a bucket, so no one waits in a circle."""
+    locks.hold_until_commit(ALL_MEMBERS_CAP_LOCK)
 
 
 def paused_until(now: datetime) -> datetime | None:

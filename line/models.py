@@ -3,7 +3,7 @@ raises for a marketer (the monthly quota ran out, a message LINE refused)."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -14,7 +14,10 @@ from core.types import UTCDateTime
 class Delivery(db.Model):
     __tablename__ = "deliveries"
     __table_args__ = (Index("ix_deliveries_member_created", "member_id", "created_at"),
-                      Index("ix_deliveries_status_send_after", "status", "send_after"))
+                      Index("ix_deliveries_status_send_after", "status", "send_after"),
+                      # the day's promotional messages, read by every daily-cap decision
+                      Index("ix_deliveries_promotional_sent_at", "sent_at",
+                            postgresql_where=text("promotional"), sqlite_where=text("promotional")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # e.g. "welcome:member:7" or "winback-30:member:7:2026-11-23"; the unique key is the guard.
@@ -70,6 +73,7 @@ class MulticastBatch(db.Model):
 
     __tablename__ = "multicast_batches"
     __table_args__ = (Index("ix_multicast_batches_status_send_after", "status", "send_after"),
+                      Index("ix_multicast_batches_sent_at", "sent_at"),
                       UniqueConstraint("source", "slot"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

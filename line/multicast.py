@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from redis.exceptions import RedisError
 from rq import get_current_job
 from sqlalchemy import select, update
+from sqlalchemy.orm import defer
 
 from core import jobs, processes
 from core.after_commit import after_commit
@@ -102,9 +103,10 @@ def send_many(batch_ids: list[int]) -> dict[int, str]:
     except BaseException:
         claims.release_claims(MulticastBatch, owner, MulticastBatch.id.in_(claimed))
         raise
+    sizes = [len(to) for to, _, _ in requests]
     batches = _by_id(claimed)  # one query: the commit above expired them
-    for batch, outcome in zip(batches, outcomes, strict=True):
-        _record(batch, outcome)
+    for batch, outcome, size in zip(batches, outcomes, sizes, strict=True):
+        _record(batch, outcome, size)
     db.session.commit()
     return {batch.id: batch.status for batch in batches}
 
@@ -167,11 +169,14 @@ def _claim(batch_ids: list[int], owner: str, now: datetime) -> list[MulticastBat
 
 
 def _by_id(batch_ids: list[int]) -> list[MulticastBatch]:
-    return list(db.session.scalars(select(MulticastBatch).where(MulticastBatch.id.in_(batch_ids))
-                                   .order_by(MulticastBatch.id)))
+    """The batches to record outcomes on, without their (large) recipients and messages."""
+    return list(db.session.scalars(
+        select(MulticastBatch).where(MulticastBatch.id.in_(batch_ids))
+        .options(defer(MulticastBatch.to), defer(MulticastBatch.messages))
+        .order_by(MulticastBatch.id)))
 
 
-def _record(batch: MulticastBatch, outcome) -> None:
+def _record(batch: MulticastBatch, outcome, size: int) -> None:
     batch.attempts += 1
     if not isinstance(outcome, LineApiError):
         _finish(batch, "sent", request_id=outcome)
@@ -186,10 +191,9 @@ def _record(batch: MulticastBatch, outcome) -> None:
         after_commit(lambda: send_batch.enqueue_in(backoff, batch.id))
     else:
         db.session.add(CampaignAlert(kind="refused", message=(
-            f"{batch.source} 一斉配信 #{batch.id}（{len(batch.to)}人）: {outcome}")[:500]))
+            f"{batch.source} 一斉配信 #{batch.id}（{size}人）: {outcome}")[:500]))
         _finish(batch, "failed", error=str(outcome))
-    job_log("multicast %s (%s, %d users): %s", batch.id, batch.source, len(batch.to),
-            batch.status)
+    job_log("multicast %s (%s, %d users): %s", batch.id, batch.source, size, batch.status)
 
 
 def _finish(batch: MulticastBatch, status: str, *, request_id: str | None = None,

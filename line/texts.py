@@ -46,7 +46,6 @@ DEFAULTS = {
     "product_usage": "「{command}」のあとに商品コード（値札やオンラインストアに載っているSKU"
                      "またはJAN）を付けて送ってください。例：{command} 4901234567894\n"
                      "在庫があればお知らせし、在庫切れのときは再入荷したらLINEでお知らせします。",
-    "unknown": "すみません、「{text}」はわかりませんでした。下のボタンからお選びください。",
     "withdraw_confirm": "退会すると、ポイントとクーポンはすべて失効し、登録情報は削除されます。"
                         "本当に退会しますか？",
     "withdraw_done": "退会手続きが完了しました。ご利用ありがとうございました。",
@@ -78,6 +77,19 @@ DEFAULTS = {
     "upgrade_prompt": "{display_name}さん、いつもありがとうございます。"
                       "本会員になると特典が増えます。",
     "not_member": "会員情報が見つかりません。友だち追加し直すと、新しい会員証をお作りします。",
+    "inbox_received": "メッセージありがとうございます。スタッフが確認して、"
+                      "このトークでお返事しますので少々お待ちください。",
+    "inbox_after_hours": "メッセージありがとうございます。ただいま営業時間外のため、"
+                         "{opens_at}から順番にお返事します。",
+    "survey_question": "{display_name}さん、{store}でのお買い物はいかがでしたか？"
+                       "満足度を5段階でお選びください（5がとても満足）。",
+    "survey_ask_comment": "ご回答ありがとうございます！よろしければ、ご感想やご要望を"
+                          "このトークにひとことお送りください。",
+    "survey_ask_nps": "このお店を友人や家族にすすめる可能性はどのくらいありますか？"
+                      "0〜10でお選びください。",
+    "survey_thanks": "ご協力ありがとうございました。いただいた声はお店づくりに活かします。",
+    "survey_already": "このお買い物のアンケートにはすでにご回答いただいています。"
+                      "ありがとうございました。",
 }
 
 
@@ -89,7 +101,7 @@ PLACEHOLDERS = {
     "points": ("points",), "points_to_next_rank": ("next_rank", "amount"),
     "points_top_rank": ("rank",),
     "already_full": ("display_name",), "upgrade_done": ("benefits",),
-    "unknown": ("text",), "product_usage": ("command",),
+    "product_usage": ("command",),
     "receipt": ("display_name", "place", "total", "earned", "balance"),
     "after_purchase": ("display_name",), "second_purchase": ("display_name", "coupon_name"),
     "restock": ("display_name", "product", "place"), "restock_requested": ("product",),
@@ -101,6 +113,8 @@ PLACEHOLDERS = {
     "winback_180": ("display_name",),
     "upgrade_prompt": ("display_name", "url"),
     "birthday": ("display_name", "coupon_name"),
+    "inbox_after_hours": ("opens_at",),
+    "survey_question": ("display_name", "store"),
 }
 
 

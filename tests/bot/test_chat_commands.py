@@ -81,10 +81,10 @@ def test_expired_coupons_are_not_offered(shopper, session):
     assert texts(hanako.says("クーポン")) == ["いまお使いいただけるクーポンはありません。"]
 
 
-def test_anything_else_gets_a_helpful_reply_with_the_menu(shopper):
+def test_anything_else_is_for_staff_and_the_answer_keeps_the_menu(shopper, clock):
     hanako = _member(shopper)
     [answer] = hanako.says("こんにちは")
-    assert answer["text"].startswith("すみません、「こんにちは」はわかりませんでした")
+    assert answer["text"].startswith("メッセージありがとうございます。スタッフが確認して")
     assert [i["action"]["text"] for i in answer["quickReply"]["items"]] == [
         "会員証", "ポイント", "クーポン", "本会員登録", "ヘルプ"]
 

@@ -42,7 +42,7 @@ def test_the_console_refuses_a_text_with_an_unknown_placeholder_and_says_why(
                          data={"body": "{name}さん、ようこそ！", "csrf_token": token})
 
     shown = html.unescape(answer.get_data(as_text=True))
-    assert ("welcome: 保存できませんでした。{name} はこの文面では使えません。"
+    assert ("友だち追加のあいさつ：保存できませんでした。{name} はこの文面では使えません。"
             "この文面で使えるのは {display_name} です。") in shown
     assert render("welcome", display_name="花子") == DEFAULTS["welcome"].replace(
         "{display_name}", "花子")  # nothing was stored

@@ -156,8 +156,14 @@ def _promotional_follow_up(member, key):
                               messages=[{"type": "text", "text": key}], promotional=True).id
 
 
+# A chunk reads the whole day's promotional messages in one pass; on a day of very many it
+# counts for its own members instead (limit 0 forces that path).
+@pytest.mark.parametrize("day_pass_limit", [gates.DAY_PASS_LIMIT, 0],
+                         ids=["day-pass", "per-member"])
 def test_one_daily_cap_covers_follow_ups_and_broadcasts(
-        line_friends, draft, marketer, worker, session, linesim, clock):
+        line_friends, draft, marketer, worker, session, linesim, clock, monkeypatch,
+        day_pass_limit):
+    monkeypatch.setattr(gates, "DAY_PASS_LIMIT", day_pass_limit)
     capped, fresh = line_friends(2)
     ids = [_promotional_follow_up(capped, f"promo:{n}")
            for n in range(gates.DAILY_PROMOTIONAL_CAP)]
