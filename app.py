@@ -150,6 +150,7 @@ def register_commands(app: Flask) -> None:
     from catalog.cli import catalog_cli
     from core.cli import scheduler_command, worker_command
     from demo.seed import demo_cli
+    from exports.cli import export_command
     from insights.cli import insights_cli
     from pos.cli import pos_cli
 
@@ -161,3 +162,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(pos_cli)
     app.cli.add_command(catalog_cli)
     app.cli.add_command(insights_cli)
+    app.cli.add_command(export_command)

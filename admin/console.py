@@ -5,14 +5,18 @@ from pathlib import Path
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
+from admin import display, member_360
 from admin.audit import AuditEventView
 from admin.broadcasts import BroadcastsView, EffectsView
 from admin.catalog import CatalogImportView, StockView
 from admin.dashboard import DashboardView
 from admin.display import yen
+from admin.exports import ExportView
+from admin.filters import MemberFilter
 from admin.follow_ups import AlertView, DeliveryLogView, FlowsView
 from admin.inbox import InboxView
 from admin.inbox_settings import InboxSettingsView
+from admin.labels import enum_label
 from admin.message_templates import MessageTemplateView
 from admin.models import ConsoleUser, Role
 from admin.registers import LoyaltySettingsView, OnlineOrderImportView, RegisterKeysView
@@ -39,6 +43,7 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 class MemberView(SecureModelView):
     can_create = False
     can_delete = False
+    details_template = "admin/member_360.html"
     column_list = ("member_number", "display_name", "membership", "rank", "follow_status",
                    "points_balance", "joined_at")
     column_searchable_list = ("member_number", "display_name", "email")
@@ -47,6 +52,16 @@ class MemberView(SecureModelView):
     column_exclude_list = ("card_secret",)
     column_details_exclude_list = ("card_secret",)
     form_columns = ("display_name",)
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and kwargs.get("model") is not None:
+            member = kwargs["model"]
+            kwargs.update(karte=member_360.karte_of(member.id), labels=member_360,
+                          show=display, enum_label=enum_label,
+                          lists={endpoint: member_360.list_of_member_url(
+                              self.admin, endpoint, member.member_number)
+                              for endpoint in ("purchase", "issuedcoupon", "delivery")})
+        return super().render(template, **kwargs)
 
 
 class ProductView(SecureModelView):
@@ -84,16 +99,26 @@ def _discount(definition) -> str:
 
 class IssuedCouponView(SecureModelView):
     can_create = can_edit = can_delete = False
-    column_list = ("code", "definition", "member_id", "issued_at", "expires_at", "redeemed_at")
+    column_list = ("code", "definition", "member", "issued_at", "expires_at", "redeemed_at")
     column_searchable_list = ("code",)
+    column_filters = (MemberFilter(IssuedCoupon.member_id), "issued_at", "expires_at",
+                      "redeemed_at")
+    column_labels = {"code": "クーポンコード", "definition": "クーポン定義", "member": "会員",
+                     "issued_at": "発行日時", "expires_at": "有効期限", "redeemed_at": "利用日時"}
+    column_formatters = {"member": member_360.member_link}
     empty_list_hint = "会員にクーポンが配られると、ここに並びます（クーポン定義を先に作成します）。"
 
 
 class PurchaseView(SecureModelView):
     can_create = can_edit = can_delete = False
-    column_list = ("channel", "store", "receipt_number", "member_id", "purchased_at", "total",
+    column_list = ("channel", "store", "receipt_number", "member", "purchased_at", "total",
                    "status")
-    column_filters = ("channel", "status", "purchased_at")
+    column_filters = (MemberFilter(Purchase.member_id), "channel", "status", "purchased_at")
+    column_labels = {"channel": "チャネル", "store": "店舗", "receipt_number": "レシート番号",
+                     "member": "会員", "purchased_at": "購入日時", "total": "合計",
+                     "status": "状態"}
+    column_formatters = {"member": member_360.member_link,
+                         "total": lambda view, context, row, name: yen(row.total)}
     empty_list_hint = ("レジ（レジAPI）で会計するか、購買 → オンライン注文取り込み で"
                        "CSVを読み込むと、ここに並びます。")
 
@@ -166,6 +191,7 @@ def build_console() -> Admin:
                                      category="設定"))
     console.add_view(MessageTemplateView(name="メッセージ文面", category="配信",
                                          endpoint="message_templates"))
+    console.add_view(ExportView(name="データ出力", category="設定", endpoint="exports"))
     console.add_view(SystemView(name="システム", category="設定", endpoint="system"))
     console.add_view(AuditEventView(AuditEvent, session, name="操作ログ", category="設定",
                                     endpoint="auditevent"))

@@ -6,9 +6,11 @@ from datetime import datetime
 from flask import current_app
 from flask_admin.contrib.sqla import filters as sqla
 from flask_admin.model.filters import convert
+from sqlalchemy import or_, select
 
 from admin.labels import enum_choices
 from admin.query_args import in_column_range
+from members.models import Member
 
 
 def _enum_value(flt, raw: str):
@@ -77,3 +79,19 @@ class ConsoleFilterConverter(sqla.FilterConverter):
         # Flask-Admin looks members up by name (LIGHT); our columns store values ("light").
         options = options or enum_choices(column.type.enum_class)
         return [f(column, name, options, **kwargs) for f in self.enum]
+
+
+class MemberFilter(sqla.BaseSQLAFilter):
+    """A list's rows of one member, found by member number or part of the display name."""
+
+    def __init__(self, column, name="会員"):
+        super().__init__(column, name)
+
+    def apply(self, query, value, alias=None):
+        value = value.strip()
+        members = select(Member.id).where(or_(Member.member_number == value,
+                                              Member.display_name.contains(value)))
+        return query.filter(self.get_column(alias).in_(members))
+
+    def operation(self):
+        return "番号・表示名"

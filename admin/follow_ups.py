@@ -3,13 +3,16 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 
+from admin.filters import MemberFilter
 from admin.labels import flow_label
+from admin.member_360 import member_link
 from admin.views import SecureBaseView, SecureModelView
 from campaigns import flows, stats
 from campaigns.setting_forms import params_of, setting_form
 from core.clock import utcnow
 from core.extensions import db
 from line import gates
+from line.models import Delivery
 
 
 class FlowsView(SecureBaseView):
@@ -55,12 +58,16 @@ def _form_for(flow, posted):
 
 class DeliveryLogView(SecureModelView):
     can_create = can_edit = can_delete = False
-    column_list = ("member_id", "flow", "status", "send_after", "sent_at", "clicked_at",
+    column_list = ("member", "flow", "status", "send_after", "sent_at", "clicked_at",
                    "attempts", "last_error")
-    column_filters = ("member_id", "flow", "status", "sent_at")
+    column_filters = (MemberFilter(Delivery.member_id), "flow", "status", "sent_at")
+    column_labels = {"member": "会員", "flow": "配信", "status": "状態", "send_after": "送信予定",
+                     "sent_at": "送信日時", "clicked_at": "クリック日時", "attempts": "試行回数",
+                     "last_error": "最後のエラー"}
     column_default_sort = ("id", True)
     column_exclude_list = ("messages", "retry_key")
-    column_formatters = {"flow": lambda view, context, row, name: flow_label(row.flow)}
+    column_formatters = {"member": member_link,
+                         "flow": lambda view, context, row, name: flow_label(row.flow)}
     empty_list_hint = ("配信 → フォローアップ で配信を有効にすると、送ったメッセージが"
                        "ここに記録されます。")
 

@@ -47,11 +47,17 @@ def record_change(kind: Kind, row, *, actor) -> AuditEvent | None:
     return record(kind, actor=actor, target=row, changes=changes)
 
 
-def record_export(actor, dataset: str, fmt: str, rows: int | None = None) -> AuditEvent:
+def record_export(actor, dataset: str, fmt: str, rows: int | None = None, *,
+                  actor_role: ActorRole | None = None,
+                  pseudonymised: bool | None = None) -> AuditEvent:
     """Someone took data out (a CSV, JSON Lines, a zip): what, in which format, how many rows
-    (None when streamed and not yet counted). Commits: an export changes nothing to wait for."""
-    event = record(Kind.EXPORT, actor=actor, target_table=dataset,
-                   detail={"dataset": dataset, "format": fmt, "rows": rows})
+    (None when streamed and not yet counted), with or without personal data. Commits: an
+    export changes nothing to wait for."""
+    detail = {"dataset": dataset, "format": fmt, "rows": rows}
+    if pseudonymised is not None:
+        detail["pseudonymised"] = pseudonymised
+    event = record(Kind.EXPORT, actor=actor, actor_role=actor_role, target_table=dataset,
+                   detail=detail)
     db.session.commit()
     return event
 

@@ -93,3 +93,6 @@ class RestockRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    product: Mapped[Product] = relationship()
+    store: Mapped["Store | None"] = relationship()
+

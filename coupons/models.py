@@ -66,6 +66,7 @@ class IssuedCoupon(db.Model):
     redeemed_purchase_id: Mapped[int | None] = mapped_column(ForeignKey("purchases.id"))
 
     definition: Mapped[CouponDefinition] = relationship()
+    member: Mapped["Member"] = relationship()  # noqa: F821 (members.models)
 
 
 class WelcomeCouponGiven(db.Model):

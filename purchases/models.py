@@ -70,6 +70,7 @@ class Purchase(db.Model):
                                                        cascade="all, delete-orphan",
                                                        order_by="PurchaseLine.id")
     store: Mapped[Store] = relationship()
+    member: Mapped["Member | None"] = relationship()  # noqa: F821 (members.models)
 
 
 class PurchaseLine(db.Model):
