@@ -116,7 +116,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_console(app: Flask) -> None:
-    from admin import display, labels
+    from admin import change_log, display, labels
     from admin.console import build_console
     from admin.errors import register_console_errors
     from admin.locale import console_locale
@@ -125,6 +125,7 @@ def register_console(app: Flask) -> None:
     require_sign_in_for_console(app)
     register_console_errors(app)
     build_console().init_app(app)
+    change_log.listen()  # console pages that are not model views record their changes too
     # In every console template: ¥1,234, JST moments, stored values in Japanese.
     app.jinja_env.globals.update(fmt=display, enum_label=labels.enum_label,
                                  code_label=labels.code_label, flow_label=labels.flow_label,

@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired
 
 from admin import dashboard_sections as sections
 from admin import display
+from admin.change_log import records_changes
 from admin.dashboard_links import Links
 from admin.views import SecureIndexView
 from catalog.models import Store
@@ -71,6 +72,7 @@ class DashboardView(SecureIndexView):
         return redirect(url_for(".index"))
 
     @expose("/dashboard/thresholds", methods=["POST"])
+    @records_changes
     def thresholds(self):
         form = ThresholdsForm()
         problems = {} if form.validate() else {

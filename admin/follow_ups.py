@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 
+from admin.change_log import records_changes
 from admin.filters import MemberFilter
 from admin.labels import flow_label
 from admin.member_360 import member_link
@@ -22,6 +23,7 @@ class FlowsView(SecureBaseView):
         return self._page()
 
     @expose("/<key>", methods=["POST"])
+    @records_changes
     def save(self, key):
         flow = flows.FLOWS.get(key) or abort(404)
         form = setting_form(flow, formdata=request.form, enabled=flows.is_enabled(key),
@@ -80,6 +82,7 @@ class AlertView(SecureModelView):
     column_default_sort = ("id", True)
 
     @expose("/resolve/<int:alert_id>", methods=["POST"])
+    @records_changes
     def resolve(self, alert_id):
         from line.models import CampaignAlert
 

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField, TimeField
 
+from admin.change_log import records_changes
 from admin.views import SecureBaseView
 from conversations import auto_replies, hours
 from conversations.models import AutoReply
@@ -55,6 +56,7 @@ class InboxSettingsView(SecureBaseView):
         return self._page()
 
     @expose("/hours", methods=["POST"])
+    @records_changes
     def save_hours(self):
         form = HoursForm(formdata=request.form)
         if form.validate():
@@ -73,6 +75,7 @@ class InboxSettingsView(SecureBaseView):
 
     @expose("/auto-replies", methods=["POST"])
     @expose("/auto-replies/<int:reply_id>", methods=["POST"])
+    @records_changes
     def save_auto_reply(self, reply_id=None):
         form = AutoReplyForm(formdata=request.form)
         try:
@@ -89,6 +92,7 @@ class InboxSettingsView(SecureBaseView):
         return redirect(url_for(".index"))
 
     @expose("/auto-replies/<int:reply_id>/delete", methods=["POST"])
+    @records_changes
     def delete_auto_reply(self, reply_id):
         row = db.session.get(AutoReply, self._existing(reply_id))
         db.session.delete(row)

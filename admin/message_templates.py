@@ -4,6 +4,7 @@ from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from sqlalchemy import select
 
+from admin.change_log import records_changes
 from admin.labels import text_title
 from admin.views import SecureBaseView
 from core.extensions import db
@@ -21,6 +22,7 @@ class MessageTemplateView(SecureBaseView):
         return self.render("admin/message_templates.html", rows=rows, text_title=text_title)
 
     @expose("/<key>", methods=["POST"])
+    @records_changes
     def save(self, key):
         if key not in texts.DEFAULTS:
             return ("この文面はありません。", 404)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
+from admin.change_log import records_changes
 from admin.labels import enum_label
 from admin.views import SecureBaseView
 from campaigns import segments
@@ -60,6 +61,7 @@ class SegmentsView(SecureBaseView):
 
     @expose("/save", methods=["POST"])
     @expose("/<int:segment_id>/save", methods=["POST"])
+    @records_changes
     def save(self, segment_id=None):
         segment = db.session.get(Segment, segment_id) if segment_id else None
         if segment_id and segment is None:
@@ -80,6 +82,7 @@ class SegmentsView(SecureBaseView):
         return self._builder(form, segment=segment, problems=problems), 400
 
     @expose("/<int:segment_id>/delete", methods=["POST"])
+    @records_changes
     def delete(self, segment_id):
         segment = db.session.get(Segment, segment_id) or abort(404)
         name = segment.name

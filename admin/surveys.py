@@ -11,6 +11,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, SelectMultipleField, widgets
 
 from admin import display
+from admin.change_log import records_changes
 from admin.views import SecureBaseView
 from campaigns import flows
 from catalog.models import Store, StoreKind
@@ -49,6 +50,7 @@ class SurveysView(SecureBaseView):
         return self._page(_form())
 
     @expose("/settings", methods=["POST"])
+    @records_changes
     def save(self):
         form = _form(request.form)
         if form.delay_minutes.process_errors or form.delay_minutes.data is None:
