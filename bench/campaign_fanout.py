@@ -36,6 +36,7 @@ SAMPLE = int(sys.argv[2]) if len(sys.argv) > 2 else 5_000
 GOAL_PER_HOUR, GOAL_RATIO, GOAL_RSS_MB = 120_000_000, 20, 300
 CHAOS_KILLS_AT = (0.2, 0.45, 0.7)  # share of the chaos broadcast's batches sent
 TOKEN = "bench-token"  # noqa: S105 - a channel token only linesim knows
+BENCH_USER = SimpleNamespace(id=None, email="bench@example.com", role="admin")  # a console user
 
 EVERYONE = {"match": "all", "groups": [{"match": "all", "conditions": [
     {"field": "follow_status", "op": "is", "value": "followed"}]}]}
@@ -174,7 +175,7 @@ def new_broadcast(db, name: str, definition: dict, tag: str) -> int:
     broadcast = broadcasts.create_draft(
         name=name, segment_id=segment.id, created_by=None,
         variants=[[{"type": "text", "text": f"冬のセール開始 {tag}"}]])
-    broadcasts.confirm(broadcast.id, SimpleNamespace(id=None))  # queues start_broadcast
+    broadcasts.confirm(broadcast.id, BENCH_USER)  # queues start_broadcast
     return broadcast.id
 
 

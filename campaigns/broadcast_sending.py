@@ -14,10 +14,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import JSON, and_, case, cast, exists, func, literal, null, or_, select, update
 
 from campaigns import alerts, broadcast_content, broadcasts
-from campaigns.broadcast_audience import freeze, source_of, variant_at
+from campaigns.broadcast_audience import SLOT_STRIDE, freeze, source_of, variant_at
 from campaigns.models import Broadcast, BroadcastRecipient, BroadcastVariant
 from core import jobs, locks
 from core.after_commit import after_commit
@@ -155,6 +155,12 @@ def _form_chunk(broadcast_id: int, quota_room: int | None, after: int = -1):
         db.session.commit()
         return [], False, 0, after
     ids = [batch_id for batch_id, _ in planned]
+    if quota_room is None and db.session.get_bind().dialect.name == "postgresql":
+        filled, skipped = _check_and_fill_at_once(broadcast, ids, now)
+        if broadcast.coupon_definition_id is not None and filled:
+            _issue_coupons(broadcast, [batch_id for batch_id, _ in filled])
+        db.session.commit()
+        return filled, True, skipped, planned[-1][1]
     sizes, skipped = _sizes_after_checks(broadcast, ids, now)
     groups = [(batch_id, slot, sizes[batch_id]) for batch_id, slot in planned
               if batch_id in sizes]
@@ -210,6 +216,56 @@ def _sizes_after_checks(broadcast: Broadcast, ids: list[int], now: datetime):
         select(BroadcastRecipient.batch_id, func.count()).where(_in_batches(ids))
         .group_by(BroadcastRecipient.batch_id)).all())
     return sizes, sum(len(recipient_ids) for recipient_ids in skips.values())
+
+
+def _check_and_fill_at_once(broadcast: Broadcast, ids: list[int], now: datetime):
+    """PostgreSQL, no quota to stop at: the send-time checks, the skips and the filling of the
+    batches in one statement, reading the batches' recipients and members once (the same
+    decisions as _sizes_after_checks, _fill and _close_empty make in steps). Returns
+    ([(batch id, recipients)], recipients skipped)."""
+    at_cap = sorted(_at_cap(broadcast, ids, now))
+    r = BroadcastRecipient
+    skip = case((Member.follow_status == FollowStatus.WITHDRAWN, "withdrawn"),
+                (or_(Member.follow_status != FollowStatus.FOLLOWED, Member.line_user_id.is_(None)),
+                 "blocked"),
+                (among(r.member_id, at_cap), "daily_cap"), else_=null())
+    rows = (select(r.id, r.batch_id, Member.line_user_id, skip.label("skip"))
+            .join(Member, Member.id == r.member_id).where(_in_batches(ids))
+            .cte("chunk_rows").prefix_with("MATERIALIZED"))
+    skipped = (update(r).where(r.id == rows.c.id, rows.c.skip.is_not(None))
+               .values(status="skipped", skip_reason=rows.c.skip, batch_id=None)
+               .returning(r.id).cte("skipped"))
+    kept = (select(rows.c.batch_id, func.json_agg(rows.c.line_user_id).label("users"),
+                   func.count().label("n"))
+            .where(rows.c.skip.is_(None)).group_by(rows.c.batch_id).cte("kept"))
+    by_variant = cast(literal([_variant_messages(broadcast, index)
+                               for index in range(SLOT_STRIDE)], JSON), JSON)
+    filled = (update(MulticastBatch)
+              .where(MulticastBatch.id == kept.c.batch_id, MulticastBatch.status == "planned")
+              .values(to=kept.c.users, status="pending", send_after=now,
+                      messages=by_variant.op("->", return_type=JSON)(
+                          MulticastBatch.slot % SLOT_STRIDE))
+              .returning(MulticastBatch.id, kept.c.n).cte("filled"))
+    emptied = (update(MulticastBatch)
+               .where(among(MulticastBatch.id, ids), MulticastBatch.status == "planned",
+                      MulticastBatch.id.not_in(select(kept.c.batch_id)))
+               .values(status="empty").returning(MulticastBatch.id).cte("emptied"))
+    result = db.session.execute(
+        select(select(func.count()).select_from(skipped).scalar_subquery(),
+               select(func.json_agg(func.json_build_array(filled.c.id, filled.c.n)))
+               .scalar_subquery(),
+               select(func.count()).select_from(emptied).scalar_subquery())).one()
+    filled_sizes = sorted((batch_id, size) for batch_id, size in (result[1] or []))
+    return filled_sizes, result[0]
+
+
+def _variant_messages(broadcast: Broadcast, index: int) -> list:
+    """The messages of the variant whose batches have slot % SLOT_STRIDE == index ([] when
+    there is no such variant: no batch has that slot)."""
+    if index >= len(broadcast.variants):
+        return []
+    return broadcast_content.build(broadcast.variants[index],
+                                   with_coupon=broadcast.coupon_definition_id is not None)
 
 
 def _skip_reason(row, at_cap: set[int]) -> str:
